@@ -1,0 +1,47 @@
+// Package transport holds the two small interfaces the application code is written
+// against: PacketConn, the part of net.PacketConn that app calls, and Clock, the part of
+// package time it uses. Real UDP (package realnet) and the simulator (package simnet)
+// both satisfy them, so the same sender and receiver run on either network.
+//
+// Keep both interfaces small: every method added here is a method every network, the
+// simulator included, must implement.
+package transport
+
+import (
+	"net"
+	"time"
+)
+
+// PacketConn is the subset of net.PacketConn the application uses. *net.UDPConn satisfies
+// it with no wrapper, and so does *simnet.Conn.
+//
+// Semantics are UDP's, as net.PacketConn documents them:
+//   - ReadFrom returns one datagram per call; a buffer shorter than the datagram gets its
+//     first len(p) bytes and the rest is discarded.
+//   - WriteTo sends p as one datagram (a zero-length datagram is legal).
+//   - After the read deadline passes, ReadFrom fails with an error for which
+//     errors.Is(err, os.ErrDeadlineExceeded) is true; a zero time clears the deadline.
+//   - After Close, ReadFrom and WriteTo fail with an error for which
+//     errors.Is(err, net.ErrClosed) is true, and a ReadFrom blocked at that moment returns.
+//   - Methods are safe for concurrent use.
+type PacketConn interface {
+	ReadFrom(p []byte) (n int, addr net.Addr, err error)
+	WriteTo(p []byte, addr net.Addr) (n int, err error)
+	SetReadDeadline(t time.Time) error
+	LocalAddr() net.Addr
+	Close() error
+}
+
+// Clock is the part of package time the application uses. clock.New() and *clock.Mock from
+// github.com/benbjohnson/clock satisfy it, and so does the simulator's virtual clock.
+// The application reads time only through a Clock, never through package time's globals,
+// so that under the simulator it runs on virtual time.
+type Clock interface {
+	// Now returns the current time of this clock.
+	Now() time.Time
+	// Sleep blocks the caller for d of this clock's time; d <= 0 returns at once.
+	Sleep(d time.Duration)
+}
+
+// Compile-time checks that the real types satisfy the interfaces with no wrapper.
+var _ PacketConn = (*net.UDPConn)(nil)
