@@ -1,0 +1,184 @@
+package app
+
+import "net/netip"
+
+// Accounting counts what a receiver got, per source, in summary intervals. It is a plain
+// value: no I/O, no clock, no goroutines; the caller says when an interval ends (Cut) and
+// when the run ends (Finish). Its memory is bounded by MaxSources streams of WindowSize
+// bits whatever arrives. The zero value is ready to use. It is not safe for concurrent
+// use.
+type Accounting struct {
+	streams map[netip.AddrPort]*stream
+	last    *stream // the stream of the previous datagram: the common case
+	lastSrc netip.AddrPort
+	tick    uint64
+
+	iv      Counts // current interval; Expected holds retired streams' share only
+	closed  Counts // all finished intervals; Expected unused (see retired)
+	retired int64  // Expected of streams already ended (restart, eviction, Finish)
+}
+
+// Observe accounts for one datagram from src: its payload is parsed with ParseNumber and
+// passed to Record, or counted as malformed.
+func (a *Accounting) Observe(src netip.AddrPort, payload []byte) Class {
+	n, err := ParseNumber(payload)
+	if err != nil {
+		a.Malformed()
+		return ClassMalformed
+	}
+	return a.Record(src, n)
+}
+
+// Malformed accounts for one datagram that carried no number.
+func (a *Accounting) Malformed() {
+	a.iv.Received = satAdd(a.iv.Received, 1)
+	a.iv.Malformed = satAdd(a.iv.Malformed, 1)
+}
+
+// Record accounts for number n from src and says how it was classified.
+func (a *Accounting) Record(src netip.AddrPort, n int64) Class {
+	a.tick++
+	a.iv.Received = satAdd(a.iv.Received, 1)
+	s := a.last
+	if s == nil || a.lastSrc != src {
+		var fresh bool
+		if s, fresh = a.lookup(src); fresh {
+			s.reset(n)
+			a.unique(n)
+			return ClassUnique
+		}
+	}
+	c, lost := s.observe(n)
+	if lost > 0 {
+		a.iv.Lost = satAdd(a.iv.Lost, satU(lost))
+	}
+	switch c {
+	case ClassUnique:
+		a.unique(n)
+	case ClassReordered:
+		a.iv.Reordered = satAdd(a.iv.Reordered, 1)
+		a.unique(n)
+	case ClassDuplicate:
+		a.iv.Duplicates = satAdd(a.iv.Duplicates, 1)
+	case ClassLate:
+		a.iv.Late = satAdd(a.iv.Late, 1)
+	case ClassRestart:
+		a.retire(s)
+		s.reset(n)
+		a.iv.Restarts = satAdd(a.iv.Restarts, 1)
+		a.unique(n)
+	}
+	return c
+}
+
+func (a *Accounting) unique(n int64) {
+	if a.iv.Unique == 0 {
+		a.iv.Min, a.iv.Max = n, n
+	} else {
+		a.iv.Min, a.iv.Max = min(a.iv.Min, n), max(a.iv.Max, n)
+	}
+	a.iv.Unique = satAdd(a.iv.Unique, 1)
+}
+
+// lookup finds src's stream, or makes one (fresh), evicting the least recently heard
+// stream when MaxSources are tracked. It also records the use, for eviction.
+func (a *Accounting) lookup(src netip.AddrPort) (s *stream, fresh bool) {
+	if a.streams == nil {
+		a.streams = make(map[netip.AddrPort]*stream)
+	}
+	if a.last != nil {
+		a.last.used = a.tick - 1 // recorded when switching away, to keep it off the hot path
+	}
+	s, ok := a.streams[src]
+	if !ok {
+		s, fresh = a.newStream(), true
+		a.streams[src] = s
+	}
+	a.last, a.lastSrc = s, src
+	return s, fresh
+}
+
+func (a *Accounting) newStream() *stream {
+	if len(a.streams) < MaxSources {
+		return new(stream)
+	}
+	var (
+		oldSrc netip.AddrPort
+		old    *stream
+	)
+	for src, s := range a.streams {
+		if old == nil || s.used < old.used {
+			oldSrc, old = src, s
+		}
+	}
+	a.retire(old)
+	delete(a.streams, oldSrc)
+	a.iv.Evicted = satAdd(a.iv.Evicted, 1)
+	return old // reset by the caller
+}
+
+// retire ends s's stream: its unseen numbers are lost and its ranges become history.
+func (a *Accounting) retire(s *stream) {
+	a.iv.Lost = satAdd(a.iv.Lost, satU(s.finish()))
+	a.iv.Expected = satAdd(a.iv.Expected, satU(s.ivSpan()))
+	a.retired = satAdd(a.retired, satU(s.span()))
+	s.ivSeen = false
+}
+
+// Interval returns the counts of the current interval so far.
+func (a *Accounting) Interval() Counts {
+	c := a.iv
+	for _, s := range a.streams {
+		c.Expected = satAdd(c.Expected, satU(s.ivSpan()))
+	}
+	return c
+}
+
+// Cut ends the current interval and returns its counts; the next interval starts empty.
+func (a *Accounting) Cut() Counts {
+	c := a.Interval()
+	a.closed = merge(a.closed, c)
+	a.iv = Counts{}
+	for _, s := range a.streams {
+		s.ivSeen = false
+	}
+	return c
+}
+
+// Totals returns the running totals, the current interval included. Lost counts only the
+// numbers already given up on; Finish adds those still awaited in the windows.
+func (a *Accounting) Totals() Counts {
+	c := merge(a.closed, a.iv)
+	c.Expected = a.retired
+	for _, s := range a.streams {
+		c.Expected = satAdd(c.Expected, satU(s.span()))
+	}
+	return c
+}
+
+// Finish ends every stream, counting their unseen numbers as lost in the current
+// interval, and returns the totals. Numbers recorded afterwards start new streams.
+func (a *Accounting) Finish() Counts {
+	for src, s := range a.streams {
+		a.retire(s)
+		delete(a.streams, src)
+	}
+	a.last = nil
+	return a.Totals()
+}
+
+// Sources returns how many sources are tracked now (at most MaxSources).
+func (a *Accounting) Sources() int { return len(a.streams) }
+
+// merge adds interval counts c to totals t, widening the range.
+func merge(t, c Counts) Counts {
+	switch {
+	case c.Unique == 0:
+	case t.Unique == 0:
+		t.Min, t.Max = c.Min, c.Max
+	default:
+		t.Min, t.Max = min(t.Min, c.Min), max(t.Max, c.Max)
+	}
+	t.add(c)
+	return t
+}

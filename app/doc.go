@@ -1,0 +1,22 @@
+// Package app is the application that runs on both networks: a sender of numbered
+// datagrams, a receiver that accounts for what arrived, and (in ping*.go, echo*.go) an
+// RTT prober. It sees the network only through transport.PacketConn and time only through
+// transport.Clock, so the same code runs over real UDP (package realnet) and inside the
+// deterministic simulator (package simnet).
+//
+// Wire format, as in the original talk: each datagram is one number in ASCII decimal
+// followed by a newline ("123\n"), so `nc -u HOST PORT` can feed a receiver and
+// `nc -lu PORT` can show a sender's stream.
+//
+// The accounting (Accounting, Counts) is a plain value with no I/O and no clock; Sender
+// and Receiver are thin loops around it that only move bytes and wait on the clock.
+//
+// Usage:
+//
+//	s := &app.Sender{Conn: conn, Clock: clk, Dst: dst, Interval: 100 * time.Millisecond, Count: 1000}
+//	sent, err := s.Run(ctx)
+//
+//	r := &app.Receiver{Conn: conn, Clock: clk, Interval: time.Second,
+//		OnSummary: func(s app.Summary) { fmt.Println(s) }}
+//	err := r.Run(ctx) // returns after conn.Close (or ctx is done), having reported the final totals
+package app

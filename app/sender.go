@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/dist-example/dist-example/transport"
+)
+
+// maxSleep bounds one Clock.Sleep so that a cancelled context stops a slow sender soon.
+const maxSleep = 250 * time.Millisecond
+
+// Sender writes the numbers Start, Start+1, ... to Dst, one datagram each.
+type Sender struct {
+	Conn     transport.PacketConn
+	Clock    transport.Clock
+	Dst      net.Addr
+	Interval time.Duration // datagram i is due at start + i*Interval; 0 sends as fast as it can
+	Count    int64         // how many to send; 0 means until ctx is done or Conn is closed
+	Start    int64         // the first number (numbers wrap past MaxInt64)
+}
+
+func (s *Sender) validate() error {
+	switch {
+	case s.Conn == nil:
+		return errors.New("app: Sender.Conn is nil")
+	case s.Clock == nil:
+		return errors.New("app: Sender.Clock is nil")
+	case s.Dst == nil:
+		return errors.New("app: Sender.Dst is nil")
+	case s.Interval < 0:
+		return errors.New("app: Sender.Interval is negative (want >= 0)")
+	case s.Count < 0:
+		return errors.New("app: Sender.Count is negative (want >= 0, 0 = forever)")
+	}
+	return nil
+}
+
+// Run sends until Count datagrams are out, ctx is done or Conn is closed (all three end
+// with a nil error), or a write fails. It paces from the clock without drift: a late
+// datagram does not delay the ones after it. It blocks only in Clock.Sleep and
+// Conn.WriteTo, so the simulator can run it on virtual time.
+func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
+	if err := s.validate(); err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 0, maxNumberLen)
+	start := s.Clock.Now()
+	for ; s.Count == 0 || sent < s.Count; sent++ {
+		if s.Interval > 0 && sent > 0 && !s.waitUntil(ctx, start.Add(time.Duration(sent)*s.Interval)) {
+			return sent, nil
+		}
+		if ctx.Err() != nil {
+			return sent, nil
+		}
+		buf = AppendNumber(buf[:0], s.Start+sent)
+		if _, err := s.Conn.WriteTo(buf, s.Dst); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, nil
+			}
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// waitUntil sleeps until due, and reports false if ctx ended first.
+func (s *Sender) waitUntil(ctx context.Context, due time.Time) bool {
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		d := due.Sub(s.Clock.Now())
+		if d <= 0 {
+			return true
+		}
+		s.Clock.Sleep(min(d, maxSleep))
+	}
+}

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runSender(t *testing.T, s *Sender, ctx context.Context) (*scriptConn, int64, error) {
+	t.Helper()
+	clk := &stepClock{now: epoch}
+	conn := &scriptConn{clk: clk}
+	if c, ok := s.Conn.(*scriptConn); ok {
+		conn = c
+		conn.clk = clk
+	}
+	s.Conn, s.Clock = conn, clk
+	if s.Dst == nil {
+		s.Dst = udpAddr("127.0.0.1:2345")
+	}
+	sent, err := s.Run(ctx)
+	return conn, sent, err
+}
+
+func sentTimes(c *scriptConn) []time.Duration {
+	var ts []time.Duration
+	for _, d := range c.sent {
+		ts = append(ts, d.at)
+	}
+	return ts
+}
+
+func TestSenderPacesWithoutDrift(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name      string
+		writeCost func(int) time.Duration
+		want      []time.Duration
+	}{
+		{"writes take time", func(int) time.Duration { return 3 * ms }, []time.Duration{0, 10 * ms, 20 * ms, 30 * ms, 40 * ms}},
+		{"one slow write: the next ones catch up", func(i int) time.Duration {
+			if i == 1 {
+				return 25 * ms
+			}
+			return 0
+		}, []time.Duration{0, 10 * ms, 35 * ms, 35 * ms, 40 * ms}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Sender{Conn: &scriptConn{writeCost: tt.writeCost}, Interval: 10 * ms, Count: 5, Start: 7}
+			conn, sent, err := runSender(t, s, context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, int64(5), sent)
+			assert.Equal(t, tt.want, sentTimes(conn))
+			var payloads []string
+			for _, d := range conn.sent {
+				payloads = append(payloads, d.payload)
+				assert.Equal(t, s.Dst, d.to)
+			}
+			assert.Equal(t, []string{"7\n", "8\n", "9\n", "10\n", "11\n"}, payloads)
+		})
+	}
+}
+
+func TestSenderIntervalZeroNeverSleeps(t *testing.T) {
+	s := &Sender{Count: 1000}
+	conn, sent, err := runSender(t, s, context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(1000), sent)
+	assert.Len(t, conn.sent, 1000)
+	assert.Empty(t, s.Clock.(*stepClock).sleeps)
+}
+
+func TestSenderLongIntervalSleepsInBoundedSteps(t *testing.T) {
+	s := &Sender{Interval: time.Second, Count: 2}
+	_, _, err := runSender(t, s, context.Background())
+	require.NoError(t, err)
+	sleeps := s.Clock.(*stepClock).sleeps
+	var total time.Duration
+	for _, d := range sleeps {
+		assert.LessOrEqual(t, d, maxSleep)
+		total += d
+	}
+	assert.Equal(t, time.Second, total)
+}
+
+func TestSenderStops(t *testing.T) {
+	t.Run("count 0 runs until the conn is closed", func(t *testing.T) {
+		conn := &scriptConn{}
+		conn.writeErr = func(i int) error {
+			if i == 50 { // closed between two writes: this one fails with net.ErrClosed
+				conn.closed = true
+				_, err := conn.WriteTo(nil, nil)
+				return err
+			}
+			return nil
+		}
+		_, sent, err := runSender(t, &Sender{Conn: conn}, context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, int64(50), sent)
+	})
+	t.Run("context cancelled while waiting", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		s := &Sender{Interval: time.Hour}
+		clk := &stepClock{now: epoch}
+		clk.onWake = func() {
+			if clk.now.Sub(epoch) >= time.Second {
+				cancel()
+			}
+		}
+		conn := &scriptConn{clk: clk}
+		s.Conn, s.Clock, s.Dst = conn, clk, udpAddr("127.0.0.1:1")
+		sent, err := s.Run(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), sent)
+		assert.Equal(t, time.Second, clk.now.Sub(epoch), "stopped within one sleep step of the cancel")
+	})
+	t.Run("write error is returned with the count so far", func(t *testing.T) {
+		boom := errors.New("boom")
+		conn := &scriptConn{writeErr: func(i int) error {
+			if i == 3 {
+				return boom
+			}
+			return nil
+		}}
+		_, sent, err := runSender(t, &Sender{Conn: conn, Count: 10}, context.Background())
+		assert.ErrorIs(t, err, boom)
+		assert.Equal(t, int64(3), sent)
+	})
+}
+
+func TestSenderValidates(t *testing.T) {
+	clk := &stepClock{now: epoch}
+	conn := &scriptConn{clk: clk}
+	dst := udpAddr("127.0.0.1:1")
+	tests := []struct {
+		name string
+		s    Sender
+		want string
+	}{
+		{"no conn", Sender{Clock: clk, Dst: dst}, "Conn"},
+		{"no clock", Sender{Conn: conn, Dst: dst}, "Clock"},
+		{"no destination", Sender{Conn: conn, Clock: clk}, "Dst"},
+		{"negative interval", Sender{Conn: conn, Clock: clk, Dst: dst, Interval: -1}, "Interval"},
+		{"negative count", Sender{Conn: conn, Clock: clk, Dst: dst, Count: -1}, "Count"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.s.Run(context.Background())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}

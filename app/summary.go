@@ -1,0 +1,97 @@
+package app
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Summary is what a Receiver reports at the end of each interval and once at the end of
+// the run (Final).
+type Summary struct {
+	Start, End time.Time // the interval [Start, End); for Final, the whole run
+	Counts     Counts    // this interval's counts; for Final, the run's totals
+	Totals     Counts    // running totals at End (Lost: only what was given up on by then)
+	Final      bool
+}
+
+// String renders the summary as one line beginning with the original's
+// "Received R/E packets in range [min-max]".
+func (s Summary) String() string {
+	b := make([]byte, 0, 256)
+	if s.Final {
+		b = append(b, "Total: "...)
+	} else {
+		b = s.Start.AppendFormat(b, "15:04:05.000 ")
+	}
+	b = appendCounts(b, s.Counts)
+	if s.Final {
+		b = append(b, " in "...)
+		b = append(b, s.End.Sub(s.Start).Round(time.Millisecond).String()...)
+	} else {
+		b = append(b, " | total: received "...)
+		b = strconv.AppendInt(b, s.Totals.Received, 10)
+		b = append(b, ", unique "...)
+		b = strconv.AppendInt(b, s.Totals.Unique, 10)
+		b = append(b, ", lost "...)
+		b = strconv.AppendInt(b, s.Totals.Lost, 10)
+	}
+	return string(b)
+}
+
+func appendCounts(b []byte, c Counts) []byte {
+	b = append(b, "Received "...)
+	b = strconv.AppendInt(b, c.Received, 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, c.Expected, 10)
+	b = append(b, " packets in range ["...)
+	if c.Unique > 0 {
+		b = strconv.AppendInt(b, c.Min, 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, c.Max, 10)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, ']')
+	for _, f := range [...]struct {
+		name string
+		v    int64
+	}{
+		{"unique", c.Unique}, {"lost", c.Lost}, {"duplicates", c.Duplicates},
+		{"reordered", c.Reordered}, {"late", c.Late}, {"malformed", c.Malformed},
+		{"restarts", c.Restarts}, {"evicted", c.Evicted},
+	} {
+		if f.name == "evicted" && f.v == 0 {
+			continue // rare; shown only when it happened
+		}
+		b = append(b, ", "...)
+		b = append(b, f.name...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, f.v, 10)
+	}
+	return b
+}
+
+// summaryJSON is the JSON shape: the counts at the top level, so that a reader of the
+// last line (the final totals) finds received, unique, lost... directly.
+type summaryJSON struct {
+	Type  string    `json:"type"` // "interval" or "total"
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Counts
+	Totals *Counts `json:"totals,omitempty"` // running totals, on interval lines
+}
+
+// MarshalJSON renders one object: type ("interval" or "total"), start, end, the keys of
+// Counts (received, expected, unique, lost, duplicates, reordered, late, malformed,
+// restarts, evicted, min, max) and, for intervals, the running totals under "totals".
+func (s Summary) MarshalJSON() ([]byte, error) {
+	j := summaryJSON{Type: "interval", Start: s.Start, End: s.End, Counts: s.Counts}
+	if s.Final {
+		j.Type = "total"
+	} else {
+		t := s.Totals
+		j.Totals = &t
+	}
+	return json.Marshal(j)
+}
