@@ -1,25 +1,27 @@
 package netem
 
-import "time"
+import (
+	"math/rand/v2"
+	"time"
+)
 
-// CONTRACT (written before the implementation; the netem helper fills the bodies in and
-// may add fields and methods, but must keep these exported names and meanings so simnet
-// and the proxy can be written against them in parallel).
-//
 // Time is a time.Duration measured from an arbitrary epoch chosen by the driver: the
 // simulator passes virtual time, the proxy passes time since it started. The Link never
-// reads a clock and never sleeps; it is driven entirely by the now values it is given.
+// reads a clock and never sleeps; it is driven entirely by the now values it is given,
+// which must not decrease.
 
 // Packet is one datagram inside a Link. T is the caller's metadata (addresses, a
 // session), carried through untouched.
 type Packet[T any] struct {
 	Data    []byte        // payload; the Link owns it while queued and may flip one bit (corrupt)
-	WireLen int           // bytes the rate limiter charges (e.g. the frame length); 0 means len(Data)
+	WireLen int           // bytes the rate limiter and slot budget charge; 0 means len(Data)
 	Meta    T             // caller's data
 	Sent    time.Duration // when Enqueue was called (set by the Link)
-	Due     time.Duration // when it may leave the link (set by the Link)
-	Seq     uint64        // per-link number, in enqueue order, duplicates get their own (set by the Link)
+	Due     time.Duration // when it may leave the link, never before Sent (set by the Link)
+	Seq     uint64        // per-link number in order of creation; a duplicate gets its own (set by the Link)
 
+	ECT       bool // ECN-capable transport (set by the caller): with ecn, loss marks it CE instead
+	CE        bool // congestion experienced: the loss model fired and ecn kept the packet
 	Duplicate bool // this copy is the clone made by duplicate
 	Corrupted bool // one bit of Data was flipped
 	Reordered bool // reorder sent it at once, ahead of delayed packets
@@ -34,7 +36,19 @@ const (
 	LimitDrop                // tail-dropped because the queue held Limit packets
 )
 
-// Event reports one packet event to an observer (for traces and ground truth).
+func (v Verdict) String() string {
+	switch v {
+	case Queued:
+		return "queued"
+	case Lost:
+		return "lost"
+	case LimitDrop:
+		return "limit-drop"
+	}
+	return "Verdict(?)"
+}
+
+// EventKind names one packet event reported to an observer (for traces and ground truth).
 type EventKind uint8
 
 const (
@@ -44,16 +58,31 @@ const (
 	EvDequeue                    // a copy left the link (Dequeue returned it)
 )
 
+func (k EventKind) String() string {
+	switch k {
+	case EvEnqueue:
+		return "enqueue"
+	case EvLost:
+		return "lost"
+	case EvLimitDrop:
+		return "limit-drop"
+	case EvDequeue:
+		return "dequeue"
+	}
+	return "EventKind(?)"
+}
+
 // Stats are a link's counters. Conservation: Sent + Duplicated = Delivered + Lost +
 // LimitDrops + InFlight.
 type Stats struct {
 	Sent       uint64 // packets given to Enqueue
 	Delivered  uint64 // copies returned by Dequeue
 	Lost       uint64 // copies removed by the loss model
-	Duplicated uint64 // clones made by duplicate
+	Duplicated uint64 // clones made by duplicate (including one lost at once, see Enqueue)
 	Corrupted  uint64 // copies with a bit flipped
 	Reordered  uint64 // copies sent at once by reorder (tc's "requeues")
 	LimitDrops uint64 // copies tail-dropped at the limit
+	ECNMarked  uint64 // copies marked CE instead of lost
 	InFlight   uint64 // copies queued now
 }
 
@@ -69,35 +98,279 @@ type Link[T any] struct {
 	// Clone copies a payload for duplicate; nil means make+copy. Lets a driver use a pool.
 	Clone func([]byte) []byte
 	// Observe, if set, is called for every packet event, in order. It must not call back
-	// into the Link.
+	// into the Link, nor keep or modify p.Data.
 	Observe func(now time.Duration, kind EventKind, p *Packet[T])
+
+	prof    Profile
+	limit   int
+	gap     uint32
+	sigma   int64      // jitter as the kernel holds it
+	table   *distTable // delay table, nil for uniform
+	slotTab *distTable
+
+	rng  rand.PCG   // netem's own PRNG: every draw the kernel takes from q->prng
+	aux  rand.PCG   // what the kernel takes from its unseeded RNG, seeded here
+	auxR *rand.Rand // aux, for unbiased bounded draws
+
+	delayCor, dupCor, reorderCor, corruptCor crand
+	loss                                     lossState
+	counter                                  uint32 // packets delayed since the last reorder
+
+	slot slotState
+	q    queue[T]
+	seq  uint64
+	st   Stats
+	evt  Packet[T] // what Observe is shown
 }
 
-// NewLink returns a link impaired by p whose random draws come from seed alone.
-func NewLink[T any](p Profile, seed uint64) *Link[T] { panic("TODO") }
+// Streams of a link's generators (see seedPCG).
+const (
+	streamMain = 1
+	streamAux  = 2
+	streamSeed = 3 // the main stream when the profile gives tc's "seed"
+)
 
-// Enqueue runs netem's enqueue pipeline (duplicate, loss, corrupt, limit, reorder or
-// delay then rate) on pkt at time now and returns the verdict for the original and, when
-// duplicate fired, for the clone (dup is meaningful only if dupMade).
+// NewLink returns a link impaired by p whose random draws come from seed alone (or, for
+// netem's own PRNG, from p.Seed when the profile sets tc's "seed"). p should be valid
+// (Parse's results are); the link copes with any p without panicking.
+func NewLink[T any](p Profile, seed uint64) *Link[T] {
+	l := &Link[T]{}
+	seedPCG(&l.aux, seed, streamAux)
+	l.auxR = rand.New(&l.aux)
+	seedPCG(&l.rng, seed, streamMain)
+	l.apply(p, allResets)
+	return l
+}
+
+// Enqueue runs netem's enqueue pipeline on pkt at time now, in the kernel's order:
+// duplicate draw, loss draw (ECN marking), drop if no copy remains, clone, corrupt,
+// limit check, enqueue of the clone (through the same pipeline, never duplicated
+// again), then reorder decision, or delay draw and rate, and insertion by time to send.
+// It returns the verdict for the original and, when duplicate fired, for the clone (dup
+// is meaningful only if dupMade).
+//
+// When duplicate and loss both fire, the kernel simply never makes the clone and the
+// original goes on; this reports it as a clone that was lost (dupMade, dup == Lost, and
+// Duplicated and Lost both count it), so Lost/(Sent+Duplicated) is the loss rate.
 func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMade bool, dup Verdict) {
-	panic("TODO")
+	l.slot.settle(now)
+	l.st.Sent++
+	pkt.Sent, pkt.Due, pkt.Seq = now, now, l.nextSeq()
+	pkt.CE, pkt.Duplicate, pkt.Corrupted, pkt.Reordered = false, false, false, false
+
+	count := 1
+	if fires(l.prof.Duplicate, l.dupCor.next(&l.rng)) {
+		count++
+		dupMade = true
+	}
+	if l.loss.event(&l.prof.Loss, &l.rng) && !l.markCE(&pkt) {
+		count--
+	}
+	switch {
+	case count == 0:
+		l.drop(now, &pkt, EvLost)
+		return Lost, false, 0
+	case dupMade && count == 1:
+		ghost := pkt
+		ghost.Seq, ghost.Duplicate = l.nextSeq(), true
+		l.st.Duplicated++
+		l.drop(now, &ghost, EvLost)
+		dup = Lost
+	}
+	var clone Packet[T]
+	if count == 2 {
+		clone = pkt
+		clone.Data = l.clone(pkt.Data)
+		clone.Seq, clone.Duplicate = l.nextSeq(), true
+		l.st.Duplicated++
+	}
+	l.corrupt(&pkt)
+	if l.q.len() >= l.limit {
+		l.drop(now, &pkt, EvLimitDrop)
+		if count == 2 {
+			l.drop(now, &clone, EvLimitDrop)
+			return LimitDrop, true, LimitDrop
+		}
+		return LimitDrop, dupMade, dup
+	}
+	if count == 2 {
+		dup = l.enqueueClone(now, &clone)
+	}
+	l.place(now, &pkt)
+	return Queued, dupMade, dup
 }
 
-// NextDue reports when the next packet may leave (taking slots into account), if any is held.
-func (l *Link[T]) NextDue() (time.Duration, bool) { panic("TODO") }
+// enqueueClone is the clone's pass through netem_enqueue at the root, with duplication
+// switched off.
+func (l *Link[T]) enqueueClone(now time.Duration, p *Packet[T]) Verdict {
+	if l.loss.event(&l.prof.Loss, &l.rng) && !l.markCE(p) {
+		l.drop(now, p, EvLost)
+		return Lost
+	}
+	l.corrupt(p)
+	if l.q.len() >= l.limit {
+		l.drop(now, p, EvLimitDrop)
+		return LimitDrop
+	}
+	l.place(now, p)
+	return Queued
+}
 
-// Dequeue returns the next packet that may leave at now, in netem's dequeue order.
-func (l *Link[T]) Dequeue(now time.Duration) (Packet[T], bool) { panic("TODO") }
+// markCE applies ecn to a loss event: an ECN-capable packet is marked and kept.
+func (l *Link[T]) markCE(p *Packet[T]) bool {
+	if !l.prof.ECN || !p.ECT {
+		return false
+	}
+	p.CE = true
+	l.st.ECNMarked++
+	return true
+}
 
-// SetProfile changes the profile mid-run with tc's "change" semantics, keeping queued
-// packets and counters.
-func (l *Link[T]) SetProfile(p Profile) { panic("TODO") }
+// corrupt flips one uniformly chosen bit of one uniformly chosen byte of the payload.
+// The position comes from the auxiliary stream, where the kernel uses its unseeded RNG.
+func (l *Link[T]) corrupt(p *Packet[T]) {
+	if !fires(l.prof.Corrupt, l.corruptCor.next(&l.rng)) || len(p.Data) == 0 {
+		return
+	}
+	p.Data[l.auxR.IntN(len(p.Data))] ^= 1 << l.auxR.IntN(8)
+	p.Corrupted = true
+	l.st.Corrupted++
+}
 
-// Profile returns the current profile.
-func (l *Link[T]) Profile() Profile { panic("TODO") }
+// place is the end of netem_enqueue: send at once (reorder) or compute the time to send.
+func (l *Link[T]) place(now time.Duration, p *Packet[T]) {
+	if l.gap == 0 || l.counter < l.gap-1 || uint32(l.prof.Reorder) < l.reorderCor.next(&l.rng) {
+		delay := l.prof.Delay.Nanoseconds()
+		if l.sigma != 0 {
+			delay = tabledist(delay, l.sigma, l.delayCor.next(&l.rng), l.table)
+		}
+		start := int64(now)
+		if l.prof.Rate.Bytes != 0 {
+			// The link is busy until the latest scheduled departure; the delay runs
+			// alongside that wait, and the packet is then serialized.
+			if last, ok := l.q.last(); ok {
+				delay = max(0, delay-(last-start))
+				start = last
+			}
+			delay += txTime(&l.prof.Rate, wireLen(p))
+		}
+		tts := start + delay
+		l.counter++
+		p.Due = time.Duration(max(tts, int64(now)))
+		l.q.push(tts, p)
+	} else {
+		l.counter = 0
+		p.Due, p.Reordered = now, true
+		l.st.Reordered++
+		l.q.pushImm(p)
+	}
+	l.observe(now, EvEnqueue, p)
+}
+
+// NextDue reports when the next packet may leave, taking slots into account, if any is
+// held. With slots, a Dequeue at that time may first have to open a new slot (as the
+// kernel's watchdog does) and return nothing; ask NextDue again afterwards.
+func (l *Link[T]) NextDue() (time.Duration, bool) {
+	if len(l.q.imm) > 0 {
+		return l.q.immHead().Due, true
+	}
+	e, ok := l.q.head()
+	if !ok {
+		return 0, false
+	}
+	due := l.q.slab[e.idx].Due
+	if l.slot.on && !l.slot.pending {
+		due = max(due, time.Duration(l.slot.next))
+	}
+	return due, true
+}
+
+// Dequeue returns the next packet that may leave at now, in netem's dequeue order: the
+// immediate (reordered) packets first, newest first as the kernel queues them at the
+// head, then the tfifo in order of time to send, ties in arrival order, subject to slots.
+// Each call is one dequeue attempt of the kernel's: with slots, when attempts happen
+// matters, so call it after each Enqueue and at NextDue, as the kernel does.
+func (l *Link[T]) Dequeue(now time.Duration) (p Packet[T], ok bool) {
+	l.slot.settle(now)
+	if len(l.q.imm) > 0 {
+		l.q.popImm(&p)
+		l.deliver(now, &p)
+		return p, true
+	}
+	e, ok := l.q.head()
+	if !ok {
+		return p, false
+	}
+	if l.slot.on && l.slot.next < e.key {
+		l.newSlot(now)
+	}
+	if e.key > int64(now) || l.slot.on && l.slot.next > int64(now) {
+		return p, false
+	}
+	l.q.pop(&p)
+	if l.slot.on {
+		l.slot.packets--
+		l.slot.bytes -= int64(wireLen(&p))
+		if l.slot.packets <= 0 || l.slot.bytes <= 0 {
+			l.newSlot(now)
+		}
+	}
+	l.deliver(now, &p)
+	return p, true
+}
+
+func (l *Link[T]) deliver(now time.Duration, p *Packet[T]) {
+	l.st.Delivered++
+	l.observe(now, EvDequeue, p)
+}
+
+// Profile returns the current profile (after SetProfile, the merged one).
+func (l *Link[T]) Profile() Profile { return l.prof }
 
 // Stats returns the counters.
-func (l *Link[T]) Stats() Stats { panic("TODO") }
+func (l *Link[T]) Stats() Stats {
+	s := l.st
+	s.InFlight = uint64(l.q.len())
+	return s
+}
 
 // Len returns how many copies are queued.
-func (l *Link[T]) Len() int { panic("TODO") }
+func (l *Link[T]) Len() int { return l.q.len() }
+
+func (l *Link[T]) nextSeq() uint64 {
+	l.seq++
+	return l.seq - 1
+}
+
+func (l *Link[T]) drop(now time.Duration, p *Packet[T], kind EventKind) {
+	if kind == EvLost {
+		l.st.Lost++
+	} else {
+		l.st.LimitDrops++
+	}
+	l.observe(now, kind, p)
+}
+
+// observe hands the observer a copy held by the link, so that no packet on the hot
+// path escapes to the heap through the callback.
+func (l *Link[T]) observe(now time.Duration, kind EventKind, p *Packet[T]) {
+	if l.Observe != nil {
+		l.evt = *p
+		l.Observe(now, kind, &l.evt)
+		l.evt = Packet[T]{}
+	}
+}
+
+func (l *Link[T]) clone(b []byte) []byte {
+	if l.Clone != nil {
+		return l.Clone(b)
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+func wireLen[T any](p *Packet[T]) int {
+	if p.WireLen > 0 {
+		return p.WireLen
+	}
+	return len(p.Data)
+}

@@ -1,0 +1,107 @@
+// Package simnet is a deterministic in-process IPv4/UDP network on a virtual clock, for
+// testing UDP programs on bad networks without real time or real sockets.
+//
+// A Network has hosts (by name and address), conns bound on host:port that implement all
+// of net.PacketConn with UDP's semantics, one netem fault model (package simnet/netem)
+// per directed host pair, faults beyond netem (partitions, links down, host crashes) and
+// a scheduler that runs simulated goroutines one at a time in virtual time. The same seed
+// replays the same run: same delivery order, timestamps, counters and trace, whatever
+// GOMAXPROCS is and under the race detector.
+//
+// # Usage
+//
+//	n, _ := simnet.New(simnet.Config{Seed: 1, Default: profile, Trace: os.Stdout})
+//	defer n.Close()
+//	n.AddHost("host1") // 10.0.0.1
+//	n.AddHost("host2") // 10.0.0.2
+//	a, _ := n.Listen("host1:0")    // port 0: 49152, 49153, ... in order
+//	b, _ := n.Listen("host2:9000") // or "10.0.0.2:9000", or n.Host("host2").Listen(9000)
+//	n.Go("sender", func() { a.WriteTo(msg, b.LocalAddr()); n.Clock().Sleep(time.Second) })
+//	n.Go("receiver", func() { b.ReadFrom(buf) })
+//	n.At(5*time.Second, func() { n.Partition([]string{"host1"}, []string{"host2"}) })
+//	err := n.Run() // or RunFor(d), RunUntil(t); a *DeadlockError if goroutines are stuck
+//	fmt.Println(n.Stats().Delivered, n.Links()) // counters, per link and in total
+//
+// n.Clock() satisfies transport.Clock (Now is Epoch plus virtual time), and *Conn
+// satisfies net.PacketConn and transport.PacketConn, so application code runs unchanged.
+//
+// # Scheduler
+//
+// Everything that happens is an event in one queue ordered by (virtual time, sequence
+// number): a simulated goroutine becoming runnable, a link's next departure (at most one
+// pending event per link, re-armed from netem.Link.NextDue), a sleep or read deadline
+// ending, a function scheduled with At. Events due at the current time sit in a FIFO,
+// later ones in a slice-based binary heap of events by value; the two together give the
+// exact (time, sequence) order.
+//
+// Simulated goroutines, started with Network.Go, are real goroutines of which exactly one
+// runs at a time: the holder of the run token. One that blocks (ReadFrom with nothing
+// queued, Clock.Sleep) or returns records what it waits on and runs the event loop itself
+// until it finds the next runnable goroutine; if that is itself it just continues,
+// otherwise it passes the token with one channel send and parks on its own channel. The
+// goroutine that called Run is the driver: it parks while simulated goroutines run and
+// gets the token back when the run stops. Each wait has a token, so a wakeup armed for an
+// earlier wait is ignored; a deadline or sleep event wakes a goroutine only if its current
+// wait ends at exactly that time (so the deadline of a read that has returned is ignored,
+// and a reader blocking again and again with one deadline reuses one event). Stale
+// events do not move the clock. A goroutine's real goroutine starts when it first runs.
+//
+// A run stops at the requested virtual time (RunFor, RunUntil), or when no event is left
+// (Run). If Run finds simulated goroutines still blocked with no event left, nothing can
+// ever wake them: it returns a *DeadlockError listing each with what it waits on, instead
+// of hanging. RunFor and RunUntil let time pass over such goroutines (a server waiting
+// for requests is normal there); Blocked lists them. A panic in a simulated goroutine or
+// a scheduled function stops the run and is re-raised by Run.
+//
+// Simulated goroutines may wait only through simnet (Conn reads, Clock.Sleep). Blocking on
+// a channel, a mutex held across a wait, a WaitGroup or real time stops the whole
+// simulation, since no other simulated goroutine runs meanwhile. Short critical sections
+// are fine.
+//
+// # Calls from outside the simulation
+//
+// Test code may call any method while the network is not running: WriteTo, Close,
+// SetReadDeadline, faults, Stats. ReadFrom from test code returns a datagram that is
+// already queued, and otherwise fails with ErrNotSimulated instead of blocking, because
+// no one would run the network meanwhile; Clock.Sleep there panics. Functions scheduled
+// with At run between simulated goroutines with the same rules. Run must not be called from
+// a simulated goroutine (ErrRunning). Close ends every simulated goroutine (see
+// Network.Close), so a t.Cleanup(n.Close) leaks nothing.
+//
+// # Datagrams
+//
+// WriteTo copies the payload into a pooled buffer, gives it to the link's netem model and
+// never blocks; a payload over MaxPayload (65,507 bytes) fails with ErrTooLarge. A copy
+// that leaves its link arrives at the conn bound to the destination port: it is dropped
+// and counted if no conn is bound (NoListener), the host is crashed (HostDown) or the
+// conn's receive buffer (Config.RecvBuffer bytes, each datagram charged its length plus
+// DatagramOverhead) is full (RecvBuffer). ReadFrom copies out, truncating to the buffer
+// as UDP does, and returns the sender's address as a *net.UDPAddr shared by all datagrams
+// from that conn (so reading allocates nothing; do not modify it). Errors are *net.OpError
+// values wrapping os.ErrDeadlineExceeded, net.ErrClosed or this package's sentinels.
+//
+// # Links and faults
+//
+// Each directed host pair has a netem.Link, created on first use with the pair's own
+// profile (SetLink) or the network default (Config.Default, SetDefault; traffic from a
+// host to itself is unimpaired unless set). Its random seed is a hash of the network seed
+// and the two addresses, so it does not depend on the order links are created in. Profile
+// changes apply mid-run with tc's "change" semantics. Partition, PartitionOneWay and
+// LinkDown drop datagrams at send time (those already on a link still arrive) until Heal
+// or LinkUp; Crash closes a host's conns (errors match net.ErrClosed and ErrHostDown) and
+// drops what arrives for it until Restart. Schedule any of these with At.
+//
+// # Counters and trace
+//
+// LinkStats, Links and Stats count per link and in total, and satisfy
+// Sent + Duplicated = Delivered + Dropped() + InFlight at every instant. With
+// Config.Trace set, every packet event is one line:
+//
+//	00:00:01.000000000 host1->host2 #1 len=4 queued due=00:00:01.050000000
+//	00:00:01.050000000 host1->host2 #1 len=4 deliver
+//
+// Verdicts: queued (with dup, corrupt, reorder flags), lost, limit, deliver, noport,
+// hostdown, rcvbuf, partition, down, noroute; faults appear as "fault ..." lines. Lines hold
+// only virtual times, names, per-link sequence numbers and sizes, so two runs with the same
+// seed produce identical traces that can be diffed.
+package simnet

@@ -1,0 +1,63 @@
+package simnet
+
+import (
+	"cmp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// TestEventQueueOrder drives the queue as the scheduler does (time only moves forward, to
+// the time of the event popped) and checks it pops in exact (at, seq) order.
+func TestEventQueueOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q eventQueue
+		var now time.Duration
+		var seq uint64
+		var popped []event
+		ops := rapid.SliceOfN(rapid.IntRange(-1, 5), 1, 300).Draw(t, "ops")
+		var model []event
+		for _, op := range ops {
+			if op < 0 || len(model) > 0 && op == 0 {
+				if len(model) == 0 {
+					continue
+				}
+				e := q.pop()
+				require.Greater(t, e.at+1, now, "time never goes back")
+				now = e.at
+				popped = append(popped, e)
+				slices.SortFunc(model, func(a, b event) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+				require.Equal(t, model[0].seq, e.seq)
+				model = model[1:]
+				continue
+			}
+			seq++
+			e := event{at: now + time.Duration(op-1)*time.Millisecond*time.Duration(op%2), seq: seq}
+			e.at = max(e.at, now)
+			q.push(e, now)
+			model = append(model, e)
+			require.Equal(t, len(model), q.len())
+		}
+	})
+}
+
+// BenchmarkEventHeap is one push and one pop with 1,000 events pending.
+func BenchmarkEventHeap(b *testing.B) {
+	var h eventHeap
+	for i := range 1000 {
+		h.push(event{at: time.Duration(i*7919%1000) * time.Millisecond, seq: uint64(i)})
+	}
+	seq := uint64(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		e := h.pop()
+		seq++
+		e.at += time.Second
+		e.seq = seq
+		h.push(e)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "push+pop/s")
+}

@@ -1,0 +1,54 @@
+package netem
+
+import "math/rand/v2"
+
+// crand is a correlated 32-bit draw. The kernel's get_crandom averages a fresh value
+// with the previous output, which squeezes draws towards 2^31: "loss 1% 25%" then loses
+// almost nothing. We use a model with the stated meaning instead: with probability rho
+// the previous value is repeated, otherwise a fresh uniform value is drawn. Each value is
+// then exactly uniform (so an event with probability p fires at rate p) and successive
+// values have lag-1 correlation rho (so do the events they decide, and delays drawn
+// from them). One 64-bit draw supplies both the repeat decision and the fresh value.
+type crand struct {
+	rho  uint32
+	last uint32
+}
+
+// reset sets the correlation and, like the kernel, a new starting value drawn from the
+// source the kernel leaves unseeded (aux here, so runs stay reproducible).
+func (c *crand) reset(rho Prob, aux *rand.PCG) {
+	c.rho = uint32(rho)
+	c.last = uint32(aux.Uint64() >> 32)
+}
+
+func (c *crand) next(r *rand.PCG) uint32 {
+	x := r.Uint64()
+	if c.rho == 0 {
+		return uint32(x >> 32)
+	}
+	if uint32(x) <= c.rho {
+		return c.last
+	}
+	c.last = uint32(x >> 32)
+	return c.last
+}
+
+// u32 is a plain 32-bit draw (prandom_u32_state).
+func u32(r *rand.PCG) uint32 { return uint32(r.Uint64() >> 32) }
+
+// fires is tc's threshold test: 0 never fires, Always always does.
+func fires(p Prob, r uint32) bool { return p != 0 && uint32(p) >= r }
+
+// splitmix64 spreads one seed into independent-looking stream seeds.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// seedPCG seeds r from seed and a stream label, so that the main and auxiliary streams
+// of one link, and the streams of links with different seeds, do not overlap.
+func seedPCG(r *rand.PCG, seed, stream uint64) {
+	r.Seed(splitmix64(seed^stream), splitmix64(seed+stream*0x9e3779b97f4a7c15+1))
+}

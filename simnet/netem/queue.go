@@ -1,0 +1,141 @@
+package netem
+
+// queue holds a link's packets: the tfifo (a binary min-heap on time to send, ties in
+// insertion order) and the immediate queue of packets reorder sent at once. Packets
+// live in a slab reused through a free list, and the heap moves only small entries,
+// so the steady state allocates nothing whatever the size of T.
+type queue[T any] struct {
+	slab []Packet[T]
+	ords []uint64 // insertion order of the packet in each slab slot, the heap's tie-break
+	free []int32
+	heap []entry
+	imm  []int32 // a stack: the kernel puts these at the head of its queue
+	ord  uint64  // insertion counter
+	tmax int64   // the largest key in heap; valid while heap is not empty
+}
+
+// entry is kept to 16 bytes: the tie-break lives in ords, read only when keys are equal.
+type entry struct {
+	key int64 // the kernel's time_to_send, possibly before the packet was sent
+	idx int32 // slot in slab
+}
+
+func (q *queue[T]) less(a, b entry) bool {
+	return a.key < b.key || a.key == b.key && q.ords[a.idx] < q.ords[b.idx]
+}
+
+func (q *queue[T]) len() int { return len(q.heap) + len(q.imm) }
+
+func (q *queue[T]) store(p *Packet[T]) int32 {
+	if n := len(q.free); n > 0 {
+		i := q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slab[i] = *p
+		q.ords[i] = q.ord
+		q.ord++
+		return i
+	}
+	q.slab = append(q.slab, *p)
+	q.ords = append(q.ords, q.ord)
+	q.ord++
+	return int32(len(q.slab) - 1)
+}
+
+// take moves packet i out of the slab into *dst, dropping the slab's references to it.
+// Writing into the caller's variable saves copies of what may be a large struct.
+func (q *queue[T]) take(i int32, dst *Packet[T]) {
+	*dst = q.slab[i]
+	q.slab[i] = Packet[T]{}
+	q.free = append(q.free, i)
+}
+
+// push inserts p into the tfifo with time to send key.
+func (q *queue[T]) push(key int64, p *Packet[T]) {
+	if len(q.heap) == 0 || key > q.tmax {
+		q.tmax = key
+	}
+	e := entry{key: key, idx: q.store(p)}
+	h := append(q.heap, e)
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !q.less(e, h[parent]) {
+			break
+		}
+		h[i] = h[parent]
+		i = parent
+	}
+	h[i] = e
+	q.heap = h
+}
+
+// head returns the tfifo's earliest entry.
+func (q *queue[T]) head() (entry, bool) {
+	if len(q.heap) == 0 {
+		return entry{}, false
+	}
+	return q.heap[0], true
+}
+
+// pop moves the tfifo's earliest packet into *dst; the heap must not be empty.
+// It moves the hole at the root down to a leaf along the smaller children, one
+// comparison per level, then lets the last entry rise from there (Floyd's variant):
+// the last entry belongs near the bottom, so this halves the comparisons of a plain
+// sift-down, and comparisons of jittered times are branch mispredictions.
+func (q *queue[T]) pop(dst *Packet[T]) {
+	h := q.heap
+	top := h[0]
+	n := len(h) - 1
+	last := h[n]
+	h = h[:n]
+	if n > 0 {
+		i := 0
+		for c := 1; c < n; c = 2*i + 1 {
+			if c+1 < n && q.less(h[c+1], h[c]) {
+				c++
+			}
+			h[i] = h[c]
+			i = c
+		}
+		for i > 0 {
+			parent := (i - 1) / 2
+			if !q.less(last, h[parent]) {
+				break
+			}
+			h[i] = h[parent]
+			i = parent
+		}
+		h[i] = last
+	}
+	q.heap = h
+	q.take(top.idx, dst)
+}
+
+func (q *queue[T]) pushImm(p *Packet[T]) { q.imm = append(q.imm, q.store(p)) }
+
+// immHead is the packet the immediate queue would give out next.
+func (q *queue[T]) immHead() *Packet[T] { return &q.slab[q.imm[len(q.imm)-1]] }
+
+// immTail is the packet at the immediate queue's tail (the oldest), whose time the
+// kernel's rate code compares against.
+func (q *queue[T]) immTail() *Packet[T] { return &q.slab[q.imm[0]] }
+
+func (q *queue[T]) popImm(dst *Packet[T]) {
+	n := len(q.imm) - 1
+	i := q.imm[n]
+	q.imm = q.imm[:n]
+	q.take(i, dst)
+}
+
+// last is the latest time to send among held packets, as netem's rate code takes it:
+// the tfifo's maximum and the immediate queue's tail.
+func (q *queue[T]) last() (int64, bool) {
+	t, ok := int64(0), false
+	if len(q.imm) > 0 {
+		t, ok = int64(q.immTail().Due), true
+	}
+	if len(q.heap) > 0 && (!ok || q.tmax > t) {
+		t, ok = q.tmax, true
+	}
+	return t, ok
+}

@@ -1,0 +1,184 @@
+package simnet
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+// Epoch is the wall-clock time of virtual time zero, fixed so that printed timestamps do
+// not change from run to run.
+var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultRecvBuffer is the receive buffer of a Conn when Config.RecvBuffer is 0, in bytes
+// (Linux's net.core.rmem_default).
+const DefaultRecvBuffer = 212992
+
+// Config configures a Network. The zero Config is a perfect network with seed 0.
+type Config struct {
+	// Seed is the source of every random draw; the same seed replays the same run.
+	Seed uint64
+	// Default impairs every link between two different hosts that has no profile of its
+	// own (see SetLink). Traffic from a host to itself is not impaired unless set.
+	Default netem.Profile
+	// Trace, if set, receives one line per packet event (see the package doc). It is
+	// written while the network's lock is held, so it must not call back into the
+	// network; write errors are ignored.
+	Trace io.Writer
+	// RecvBuffer bounds the unread data a Conn holds, in bytes; each datagram is charged
+	// its length plus DatagramOverhead. 0 means DefaultRecvBuffer.
+	RecvBuffer int
+}
+
+// DatagramOverhead is what a queued datagram costs in a receive buffer beyond its
+// payload, so that even empty datagrams fill the buffer.
+const DatagramOverhead = 64
+
+// Network is a deterministic simulated IPv4/UDP network on a virtual clock. Its methods
+// are safe for concurrent use; see the package doc for which may block.
+type Network struct {
+	mu sync.Mutex // guards everything below; held only while network code runs
+
+	seed      uint64 // read-only
+	recvBuf   int    // read-only
+	clock     *Clock // read-only
+	trace     *tracer
+	def       netem.Profile
+	hosts     []*Host
+	byName    map[string]*Host
+	byAddr    map[netip.Addr]*Host
+	nextAuto  uint32 // last automatic address handed out, as an offset from 10.0.0.0
+	links     map[pairKey]*link
+	blocked   map[pairKey]blockReason // partitions and downed links
+	overrides map[pairKey]netem.Profile
+	pool      bufPool
+
+	noRouteSent uint64 // datagrams to an address no host has
+
+	// scheduler
+	now      time.Duration
+	seq      uint64
+	events   eventQueue
+	live     []*gor // goroutines not yet done, in no particular order
+	nextGID  int
+	cur      *gor // holds the run token; nil when the driver or a scheduled function does
+	running  bool
+	limit    time.Duration
+	runErr   error
+	panicked error
+	closed   bool
+	driverCh chan struct{}
+}
+
+// New returns an empty network; add hosts with AddHost.
+func New(cfg Config) (*Network, error) {
+	if err := cfg.Default.Validate(); err != nil {
+		return nil, fmt.Errorf("simnet: Config.Default: %w", err)
+	}
+	if cfg.RecvBuffer < 0 {
+		return nil, fmt.Errorf("simnet: Config.RecvBuffer %d: must be >= 0 (0 means %d)", cfg.RecvBuffer, DefaultRecvBuffer)
+	}
+	n := &Network{
+		seed:      cfg.Seed,
+		recvBuf:   cfg.RecvBuffer,
+		def:       cfg.Default,
+		byName:    make(map[string]*Host),
+		byAddr:    make(map[netip.Addr]*Host),
+		links:     make(map[pairKey]*link),
+		blocked:   make(map[pairKey]blockReason),
+		overrides: make(map[pairKey]netem.Profile),
+		driverCh:  make(chan struct{}, 1),
+	}
+	if n.recvBuf == 0 {
+		n.recvBuf = DefaultRecvBuffer
+	}
+	if cfg.Trace != nil {
+		n.trace = &tracer{w: cfg.Trace}
+	}
+	n.clock = &Clock{n: n}
+	return n, nil
+}
+
+// Seed returns the network's seed, to print with a failing test.
+func (n *Network) Seed() uint64 { return n.seed }
+
+// Elapsed returns the virtual time since the network started.
+func (n *Network) Elapsed() time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.now
+}
+
+// Clock returns the network's virtual clock.
+func (n *Network) Clock() *Clock { return n.clock }
+
+// At schedules fn to run at virtual time at (a time already past means now). fn runs
+// between simulated goroutines, may call any Network or Conn method, and must not block
+// (it is not a simulated goroutine; start one with Go for that). Faults are scheduled
+// this way: n.At(5*time.Second, func() { n.Crash("host2") }).
+func (n *Network) At(at time.Duration, fn func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if at < n.now {
+		at = n.now
+	}
+	n.pushLocked(event{at: at, kind: evFunc, fn: fn})
+}
+
+// After schedules fn to run d from now, like At.
+func (n *Network) After(d time.Duration, fn func()) {
+	n.mu.Lock()
+	at := n.now + max(d, 0)
+	n.mu.Unlock()
+	n.At(at, fn)
+}
+
+// Close closes every conn, ends every simulated goroutine and discards pending events. A
+// goroutine blocked in ReadFrom gets net.ErrClosed; one that blocks again, or sleeps, is
+// ended with runtime.Goexit (its deferred calls run). Called from test code, Close returns
+// once every simulated goroutine has ended (one that loops without ever blocking keeps it
+// from returning, as it would Run); called inside the simulation, they end as the current
+// run drains. Close is idempotent.
+func (n *Network) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	for _, h := range n.hosts {
+		h.closeConnsLocked(errClosed)
+	}
+	for _, g := range n.live {
+		if g.state == gBlocked {
+			n.wakeLocked(g)
+		}
+	}
+	if n.running {
+		n.mu.Unlock()
+		return nil
+	}
+	n.running = true
+	n.limit = forever
+	n.switchLocked(nil)
+	n.running = false
+	n.events = eventQueue{}
+	p := n.panicked
+	n.panicked = nil
+	n.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+	return nil
+}
+
+// Goroutines returns how many simulated goroutines have not ended.
+func (n *Network) Goroutines() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.live)
+}

@@ -1,0 +1,377 @@
+package simnet
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"time"
+)
+
+type gstate uint8
+
+const (
+	gNew     gstate = iota // created by Go, its real goroutine not started yet
+	gRunning               // holds the run token, or is about to be handed it
+	gBlocked               // parked; waits on what wait says
+	gDone                  // returned, panicked or was ended by Close
+)
+
+type waitKind uint8
+
+const (
+	waitNone waitKind = iota
+	waitRead
+	waitSleep
+)
+
+// gor is a simulated goroutine: a real goroutine that runs only while it holds the
+// network's run token. All fields are guarded by Network.mu.
+type gor struct {
+	n       *Network
+	id      int
+	name    string
+	fn      func()
+	ch      chan struct{} // the token arrives here; buffered so the giver never waits
+	state   gstate
+	started bool
+	live    int // index in Network.live
+
+	// tok numbers this goroutine's waits; a wakeup carries the token of the wait it was
+	// armed for, so one left over from an earlier wait (a deadline for a read that has
+	// already returned) is recognised and ignored.
+	tok      uint64
+	wait     waitKind
+	waitConn *Conn
+	until    time.Duration // end of a sleep, or a read deadline when hasUntil
+	hasUntil bool
+
+	// An evDeadline event at armedAt is pending. A reader that blocks again and again
+	// with the same deadline (a receiver with a summary interval) reuses it instead of
+	// leaving one stale event per read in the heap.
+	armed   bool
+	armedAt time.Duration
+}
+
+const forever = time.Duration(math.MaxInt64)
+
+// Go starts fn as a simulated goroutine named name (the name appears in deadlock reports).
+// It runs when the network runs, one simulated goroutine at a time, and gives control back
+// only when it blocks in a Conn read, sleeps on the network's Clock, or returns. A
+// simulated goroutine must not block on anything else (channels, mutexes, real time):
+// that would stop the whole simulation. Go may be called from test code or from a
+// simulated goroutine; after Close it does nothing.
+func (n *Network) Go(name string, fn func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	n.nextGID++
+	g := &gor{n: n, id: n.nextGID, name: name, fn: fn, ch: make(chan struct{}, 1), live: len(n.live)}
+	n.live = append(n.live, g)
+	n.pushLocked(event{at: n.now, kind: evResume, g: g})
+}
+
+func (n *Network) pushLocked(e event) {
+	n.seq++
+	e.seq = n.seq
+	n.events.push(e, n.now)
+}
+
+// wakeLocked makes g runnable at the current time if it still waits with token tok.
+func (n *Network) wakeLocked(g *gor) {
+	n.pushLocked(event{at: n.now, kind: evResume, g: g, tok: g.tok})
+}
+
+// blockLocked records that g waits, then gives up the run token until g is resumed. mu is
+// held on entry and on return.
+func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, hasUntil bool) {
+	g.tok++
+	g.state = gBlocked
+	g.wait, g.waitConn, g.until, g.hasUntil = w, c, until, hasUntil
+	if hasUntil && !(g.armed && g.armedAt == until) {
+		g.armed, g.armedAt = true, until
+		n.pushLocked(event{at: until, kind: evDeadline, g: g})
+	}
+	n.switchLocked(g)
+	g.wait, g.waitConn = waitNone, nil
+}
+
+// switchLocked runs the scheduler loop on the calling goroutine (self; nil is the driver)
+// until it finds who runs next, then hands the token over with one channel send and parks
+// until the token comes back. If the next to run is self, no channel is touched at all.
+func (n *Network) switchLocked(self *gor) {
+	next := n.nextLocked()
+	if next == self {
+		n.cur = next
+		return
+	}
+	n.passLocked(next)
+	if self == nil {
+		<-n.driverCh
+	} else {
+		<-self.ch
+	}
+	n.mu.Lock()
+}
+
+// passLocked gives the run token to next (nil is the driver) and releases mu. The
+// channel operations order everything the giver did before everything the taker does,
+// which is what the race detector checks.
+func (n *Network) passLocked(next *gor) {
+	n.cur = next
+	start := next != nil && !next.started
+	if start {
+		next.started = true
+	}
+	n.mu.Unlock()
+	switch {
+	case next == nil:
+		n.driverCh <- struct{}{}
+	case start:
+		go next.main()
+	default:
+		next.ch <- struct{}{}
+	}
+}
+
+// main is the body of a simulated goroutine's real goroutine.
+func (g *gor) main() {
+	n := g.n
+	returned := false
+	defer func() {
+		if !returned {
+			if r := recover(); r != nil {
+				n.mu.Lock()
+				if n.panicked == nil {
+					n.panicked = fmt.Errorf("simnet: goroutine %d %q panicked: %v\n%s", g.id, g.name, r, debug.Stack())
+				}
+				n.mu.Unlock()
+			}
+			// else runtime.Goexit: Close ended it, or t.FailNow was called in it.
+		}
+		n.mu.Lock()
+		n.exitLocked(g)
+	}()
+	g.fn()
+	returned = true
+}
+
+// exitLocked retires g and hands the token on; it returns with mu released.
+func (n *Network) exitLocked(g *gor) {
+	g.state = gDone
+	n.removeLiveLocked(g)
+	n.passLocked(n.nextLocked())
+}
+
+func (n *Network) removeLiveLocked(g *gor) {
+	last := n.live[len(n.live)-1]
+	n.live[g.live] = last
+	last.live = g.live
+	n.live[len(n.live)-1] = nil
+	n.live = n.live[:len(n.live)-1]
+	g.fn = nil
+}
+
+// nextLocked processes events in (time, sequence) order until one resumes a goroutine,
+// which it returns, or until the run must stop, when it returns nil (the driver).
+func (n *Network) nextLocked() *gor {
+	for {
+		if n.panicked != nil {
+			return nil
+		}
+		if n.events.len() == 0 {
+			if n.limit == forever {
+				n.runErr = n.deadlockLocked()
+			} else if n.now < n.limit && !n.closed {
+				n.now = n.limit
+			}
+			return nil
+		}
+		if n.events.peekAt() > n.limit {
+			if n.now < n.limit {
+				n.now = n.limit
+			}
+			return nil
+		}
+		e := n.events.pop()
+		if !n.liveLocked(&e) {
+			continue // stale: it must not even move the clock
+		}
+		if e.at > n.now {
+			n.now = e.at
+		}
+		switch e.kind {
+		case evResume, evDeadline:
+			g := e.g
+			if g.state == gNew && n.closed {
+				g.state = gDone
+				n.removeLiveLocked(g)
+				continue
+			}
+			g.state = gRunning
+			return g
+		case evLink:
+			n.fireLinkLocked(e.l)
+		case evFunc:
+			n.callLocked(e.fn)
+		}
+	}
+}
+
+// liveLocked reports whether e still has something to do; wakeups for waits that have
+// ended, superseded link timers and, after Close, faults and packets have not.
+func (n *Network) liveLocked(e *event) bool {
+	switch e.kind {
+	case evResume:
+		return e.g.state == gNew || e.g.state == gBlocked && e.g.tok == e.tok
+	case evDeadline:
+		g := e.g
+		if g.armed && g.armedAt == e.at {
+			g.armed = false
+		}
+		return g.state == gBlocked && g.hasUntil && g.until == e.at
+	case evLink:
+		return !n.closed && e.tok == e.l.tok
+	case evFunc:
+		return !n.closed
+	}
+	return false
+}
+
+// callLocked runs a scheduled function without mu, so it may call any Network method;
+// n.cur is nil meanwhile, so it cannot block. A panic in fn stops the run (Run re-raises
+// it); so does runtime.Goexit (t.FailNow), which also ends whichever goroutine ran the
+// loop, so mu must be left unlocked then.
+func (n *Network) callLocked(fn func()) {
+	n.cur = nil
+	n.mu.Unlock()
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		r := recover()
+		n.mu.Lock()
+		if n.panicked == nil {
+			if r != nil {
+				n.panicked = fmt.Errorf("simnet: function scheduled with At panicked: %v\n%s", r, debug.Stack())
+			} else {
+				n.panicked = errors.New("simnet: function scheduled with At called runtime.Goexit (t.FailNow?)")
+			}
+		}
+		if r == nil {
+			n.mu.Unlock()
+		}
+	}()
+	fn()
+	returned = true
+	n.mu.Lock()
+}
+
+// Run runs the network until nothing is left to run. If simulated goroutines are then
+// still blocked, with nothing scheduled that could wake them, it returns a
+// *DeadlockError naming each and what it waits on.
+func (n *Network) Run() error { return n.run(forever) }
+
+// RunFor runs the network for d of virtual time and leaves the clock at the end of that
+// span. Goroutines blocked with nothing to wake them (a server waiting for requests) are
+// not an error here: time simply passes; Blocked lists them.
+func (n *Network) RunFor(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("simnet: RunFor(%v): the duration must be >= 0", d)
+	}
+	n.mu.Lock()
+	at := n.now + d
+	if at < n.now { // overflow
+		at = forever - 1
+	}
+	n.mu.Unlock()
+	return n.run(at)
+}
+
+// RunUntil runs the network until virtual time at (a duration since the start), like
+// RunFor; a time already past runs only what is due now.
+func (n *Network) RunUntil(at time.Duration) error { return n.run(min(at, forever-1)) }
+
+// Blocked lists the simulated goroutines that are blocked, by ID, with what each waits on.
+func (n *Network) Blocked() []GoroutineState {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if d, ok := n.deadlockLocked().(*DeadlockError); ok {
+		return d.Goroutines
+	}
+	return nil
+}
+
+func (n *Network) run(limit time.Duration) error {
+	n.mu.Lock()
+	if n.running {
+		n.mu.Unlock()
+		return ErrRunning
+	}
+	if n.closed {
+		n.mu.Unlock()
+		return ErrNetworkClosed
+	}
+	if limit < n.now {
+		limit = n.now
+	}
+	n.running = true
+	n.limit = limit
+	n.runErr = nil
+	n.switchLocked(nil)
+	n.running = false
+	err, p := n.runErr, n.panicked
+	n.panicked = nil // reported once; the network stays usable
+	n.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+// deadlockLocked reports the goroutines that are blocked although no event is pending.
+func (n *Network) deadlockLocked() error {
+	if len(n.live) == 0 || n.closed {
+		return nil
+	}
+	d := &DeadlockError{At: n.now}
+	for _, g := range n.live {
+		if g.state != gBlocked {
+			continue
+		}
+		d.Goroutines = append(d.Goroutines, GoroutineState{ID: g.id, Name: g.name, Waiting: n.describeWaitLocked(g)})
+	}
+	if len(d.Goroutines) == 0 {
+		return nil
+	}
+	slices.SortFunc(d.Goroutines, func(a, b GoroutineState) int { return a.ID - b.ID })
+	return d
+}
+
+func (n *Network) describeWaitLocked(g *gor) string {
+	switch g.wait {
+	case waitRead:
+		s := "ReadFrom on " + g.waitConn.addr.String()
+		if !g.hasUntil {
+			return s + " (no deadline)"
+		}
+		return s + " (deadline " + formatVT(g.until) + ")"
+	case waitSleep:
+		return "Sleep until " + formatVT(g.until)
+	}
+	return "unknown"
+}
+
+// exitIfClosedLocked ends the calling simulated goroutine when the network was closed;
+// Close relies on this so that every simulated goroutine ends without leaking.
+func (n *Network) exitIfClosedLocked() {
+	if n.closed {
+		n.mu.Unlock()
+		runtime.Goexit()
+	}
+}
