@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
+	"github.com/dist-example/dist-example/simnet/netem"
+	"github.com/dist-example/dist-example/simnet/scenario"
+)
+
+// defaultNetem is a moderately bad link: enough loss, duplication and reordering to see
+// all three in a 30 s run.
+const defaultNetem = "delay 50ms 10ms loss 5% duplicate 1% reorder 10%"
+
+const simUsage = `
+usage: dist-example sim [flags]
+
+Runs the sender on host1 and the receiver on host2 inside the deterministic simulator,
+over a link impaired as by "tc qdisc ... netem" (-netem, on both directions), for
+-duration of virtual time, then until the link is empty. It prints the seed and a replay
+command first, then the receiver's summaries stamped with virtual time, the link's
+counters, the receiver's counts beside the network's ground truth (what the link really
+lost, duplicated and reordered), and last a fingerprint of the simulator's trace. The
+same flags and seed give the same output, byte for byte.
+
+Examples:
+  dist-example sim
+  dist-example sim -seed 42 -duration 1h -send-interval 10ms
+  dist-example sim -netem 'delay 100ms 20ms distribution normal loss gemodel 1% 10% 70% 0.1%'
+  dist-example sim -faults 'partition@10s, heal@12s, restart@20s down=1s start=0'
+  dist-example sim -seed 7 -check-determinism
+  dist-example sim -seed 7 -pcap run.pcap && tcpdump -nr run.pcap | head
+  dist-example sim -seed 1 -duration 20s -plot run.png
+  dist-example sim -app ping -netem 'delay 50ms 10ms'
+`
+
+func init() {
+	register(command{name: "sim", summary: "run sender and receiver over the simulated network, seeded and replayable", run: runSim})
+}
+
+// simOptions are sim's validated flags.
+type simOptions struct {
+	cfg      scenario.Config // without the output hooks
+	netem    string          // the profile as tc text (canonical)
+	faults   string
+	app      string // "stream" or "ping"
+	format   string
+	trace    string
+	pcap     string
+	plot     string
+	check    bool
+	pingSize int
+}
+
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseSimFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	if !o.check {
+		_, err := simOnce(o, out, nil)
+		return err
+	}
+	return checkDeterminism(o, out, func(o *simOptions, w, trace io.Writer) error {
+		_, err := simOnce(o, w, trace)
+		return err
+	})
+}
+
+func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
+	fs := newFlagSet("sim", simUsage, stderr)
+	seed := fs.Uint64("seed", 0, "the simulation's seed (default: a random one, printed first)")
+	duration := fs.Duration("duration", 30*time.Second, "virtual time the sender sends for, > 0")
+	sendIv := fs.Duration("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
+	interval := fs.Duration("interval", 5*time.Second, "receiver summary interval, > 0")
+	netemText := fs.String("netem", defaultNetem, "the link's impairments, as `text` after \"tc qdisc add dev DEV root netem\"")
+	faults := fs.String("faults", "", "scheduled `faults`: partition@T, heal@T, restart@T down=D start=N, jump@T start=N (comma-separated)")
+	format := fs.String("format", "text", "output format: text or json (summaries as recv prints them)")
+	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `file`")
+	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `file` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps)")
+	plotPath := fs.String("plot", "", "draw the per-interval counts to `file` (.png or .svg)")
+	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1), naming the first differing trace line, unless both runs are identical")
+	appName := fs.String("app", "stream", "what runs on the hosts: stream (send/recv) or ping (ping/echo)")
+	pingSize := fs.Int("size", 64, "ping probe size in bytes (with -app ping)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["seed"] {
+		*seed = uint64(rand.Uint32()) // short enough to type; printed first
+	}
+	switch {
+	case *duration <= 0:
+		return nil, usagef("-duration %v: want a virtual time > 0, e.g. 30s or 1h", *duration)
+	case *sendIv <= 0:
+		return nil, usagef("-send-interval %v: want a duration > 0, e.g. 10ms", *sendIv)
+	case *duration / *sendIv > scenario.MaxDatagrams:
+		return nil, usagef("-duration %v / -send-interval %v is %d datagrams: want at most %d", *duration, *sendIv, *duration / *sendIv, scenario.MaxDatagrams)
+	case *interval <= 0:
+		return nil, usagef("-interval %v: want a duration > 0, e.g. 5s", *interval)
+	case *format != "text" && *format != "json":
+		return nil, usagef("-format %q: want text or json", *format)
+	case *appName != "stream" && *appName != "ping":
+		return nil, usagef("-app %q: want stream or ping", *appName)
+	}
+	if *plotPath != "" {
+		if _, err := plot.FormatOf(*plotPath); err != nil {
+			return nil, usagef("-plot: %v", err)
+		}
+	}
+	prof, err := netem.Parse(*netemText)
+	if err != nil {
+		return nil, usagef("-netem %q: %v", *netemText, err)
+	}
+	fl, err := scenario.ParseFaults(*faults)
+	if err != nil {
+		return nil, usagef("-faults: %v", err)
+	}
+	o := &simOptions{
+		cfg: scenario.Config{Seed: *seed, Profile: prof, Duration: *duration, SendInterval: *sendIv,
+			Interval: *interval, Faults: fl},
+		netem: prof.String(), faults: scenario.FormatFaults(fl), app: *appName, format: *format,
+		trace: *trace, pcap: *pcapPath, plot: *plotPath, check: *check, pingSize: *pingSize,
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return nil, usagef("-faults: %v", strings.TrimPrefix(err.Error(), "scenario: "))
+	}
+	if o.app == "ping" {
+		if err := checkSimPing(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// replay is the command line that repeats this run exactly.
+func (o *simOptions) replay() string {
+	var b strings.Builder
+	b.WriteString("dist-example sim")
+	if o.app != "stream" {
+		b.WriteString(" -app " + o.app)
+	}
+	b.WriteString(" -seed " + strconv.FormatUint(o.cfg.Seed, 10))
+	b.WriteString(" -duration " + o.cfg.Duration.String())
+	b.WriteString(" -send-interval " + o.cfg.SendInterval.String())
+	if o.app == "stream" {
+		b.WriteString(" -interval " + o.cfg.Interval.String())
+	} else if o.pingSize != 64 {
+		b.WriteString(" -size " + strconv.Itoa(o.pingSize))
+	}
+	b.WriteString(" -netem " + shellQuote(o.netem))
+	if o.faults != "" {
+		b.WriteString(" -faults " + shellQuote(o.faults))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// simOnce runs the scenario once and writes the whole report to w; extraTrace, if not
+// nil, also gets the trace (the determinism check compares it).
+func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (fingerprint string, err error) {
+	var traces []io.Writer
+	if extraTrace != nil {
+		traces = append(traces, extraTrace)
+	}
+	if o.trace != "" {
+		f, err := os.Create(o.trace)
+		if err != nil {
+			return "", fmt.Errorf("-trace: %w", err)
+		}
+		bw := bufio.NewWriterSize(f, 256<<10)
+		defer func() {
+			if ferr := bw.Flush(); ferr != nil && err == nil {
+				err = fmt.Errorf("-trace: %w", ferr)
+			}
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("-trace: %w", cerr)
+			}
+		}()
+		traces = append(traces, bw)
+	}
+	cfg := o.cfg
+	switch len(traces) {
+	case 1:
+		cfg.Trace = traces[0]
+	case 2:
+		cfg.Trace = io.MultiWriter(traces...)
+	}
+	if o.app == "ping" {
+		return simPing(o, cfg, w)
+	}
+	return simStream(o, cfg, w)
+}
+
+// checkDeterminism runs the scenario twice; run prints a whole report to w and its trace
+// to trace. The first run's report goes to out; the verdict follows it.
+func checkDeterminism(o *simOptions, out io.Writer, run func(o *simOptions, w, trace io.Writer) error) error {
+	var report1, trace1 bytes.Buffer
+	if err := run(o, io.MultiWriter(out, &report1), &trace1); err != nil {
+		return err
+	}
+	cmp := &traceCompare{ref: trace1.Bytes()}
+	var report2 bytes.Buffer
+	o2 := *o
+	o2.trace, o2.pcap, o2.plot = "", "", "" // the files are the first run's
+	if err := run(&o2, &report2, cmp); err != nil {
+		return fmt.Errorf("second run: %w", err)
+	}
+	cmp.finish()
+	if cmp.diffLine > 0 {
+		return fmt.Errorf("not deterministic: the two runs' traces diverge at line %d:\n  run 1: %s\n  run 2: %s",
+			cmp.diffLine, orEOF(cmp.line1), orEOF(cmp.line2))
+	}
+	if !bytes.Equal(report1.Bytes(), report2.Bytes()) {
+		l, a, b := firstDiffLine(report1.Bytes(), report2.Bytes())
+		return fmt.Errorf("not deterministic: the traces match but the reports diverge at line %d:\n  run 1: %s\n  run 2: %s", l, orEOF(a), orEOF(b))
+	}
+	fp := lastFingerprint(report1.Bytes())
+	fmt.Fprintf(out, "deterministic: fingerprint %s (2 runs, %d trace lines each)\n", fp, cmp.lines)
+	return nil
+}
+
+func orEOF(s string) string {
+	if s == "" {
+		return "(end of trace)"
+	}
+	return s
+}
+
+// lastFingerprint finds the fingerprint in a report (text or JSON).
+func lastFingerprint(report []byte) string {
+	for _, prefix := range []string{"fingerprint ", `{"type":"fingerprint","fingerprint":"`} {
+		if i := bytes.LastIndex(report, []byte(prefix)); i >= 0 {
+			rest := report[i+len(prefix):]
+			if j := bytes.IndexAny(rest, " \"\n"); j >= 0 {
+				return string(rest[:j])
+			}
+		}
+	}
+	return "?"
+}
+
+// traceCompare checks a trace, as it is written, against a reference and remembers the
+// first line that differs.
+type traceCompare struct {
+	ref      []byte
+	pos      int
+	cur      []byte // the line being written
+	lines    int
+	diffLine int
+	line1    string
+	line2    string
+}
+
+func (c *traceCompare) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if b != '\n' {
+			c.cur = append(c.cur, b)
+			continue
+		}
+		c.endLine()
+	}
+	return len(p), nil
+}
+
+func (c *traceCompare) endLine() {
+	c.lines++
+	ref := c.ref[c.pos:]
+	i := bytes.IndexByte(ref, '\n')
+	var want []byte
+	if i >= 0 {
+		want, c.pos = ref[:i], c.pos+i+1
+	} else {
+		want, c.pos = ref, len(c.ref)
+	}
+	if c.diffLine == 0 && !bytes.Equal(want, c.cur) {
+		c.diffLine, c.line1, c.line2 = c.lines, string(want), string(c.cur)
+	}
+	c.cur = c.cur[:0]
+}
+
+// finish notices a second trace shorter than the first.
+func (c *traceCompare) finish() {
+	if len(c.cur) > 0 {
+		c.endLine()
+	}
+	if c.diffLine == 0 && c.pos < len(c.ref) {
+		rest := c.ref[c.pos:]
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			rest = rest[:i]
+		}
+		c.diffLine, c.line1, c.line2 = c.lines+1, string(rest), ""
+	}
+}
+
+func firstDiffLine(a, b []byte) (int, string, string) {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < max(len(la), len(lb)); i++ {
+		var x, y string
+		if i < len(la) {
+			x = la[i]
+		}
+		if i < len(lb) {
+			y = lb[i]
+		}
+		if x != y {
+			return i + 1, x, y
+		}
+	}
+	return 0, "", ""
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
+	"github.com/dist-example/dist-example/simnet/scenario"
+)
+
+// checkSimPing validates the flags that matter for -app ping.
+func checkSimPing(o *simOptions) error {
+	switch {
+	case o.pingSize < app.PingHeaderLen || o.pingSize > app.PingMaxSize:
+		return usagef("-size %d: want %d..%d bytes", o.pingSize, app.PingHeaderLen, app.PingMaxSize)
+	case len(o.cfg.Faults) > 0:
+		return usagef("-faults: not supported with -app ping (faults act on the stream's sender)")
+	case o.pcap != "":
+		return usagef("-pcap: not supported with -app ping")
+	}
+	return nil
+}
+
+// simPing runs app's pinger on host1 against app's echo server on host2 and prints ping's
+// summary, the two links' counters and the trace's fingerprint.
+func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
+	simHeader(o, w)
+	var rec *pingRecorder
+	if o.plot != "" {
+		rec = &pingRecorder{}
+	}
+	pcfg := scenario.PingConfig{Seed: cfg.Seed, Profile: cfg.Profile, Duration: cfg.Duration,
+		Interval: cfg.SendInterval, Size: o.pingSize, Trace: cfg.Trace}
+	if rec != nil {
+		pcfg.OnProbe = rec.probe
+		pcfg.OnReply = rec.reply
+	}
+	res, err := scenario.RunPing(pcfg)
+	if err != nil {
+		return "", err
+	}
+	dst := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: scenario.EchoPort}
+	pingPrinter{w: w, json: o.format == "json", dst: dst}.summary(res.Stats.Summary())
+	fwd := linkOf(scenario.SenderHost+"->"+scenario.ReceiverHost, res.Forward)
+	back := linkOf(scenario.ReceiverHost+"->"+scenario.SenderHost, res.Back)
+	if o.format == "json" {
+		writeJSONLine(w, fwd)
+		writeJSONLine(w, back)
+		writeJSONLine(w, struct {
+			Type        string `json:"type"`
+			Fingerprint string `json:"fingerprint"`
+			TraceLines  int    `json:"trace_lines"`
+		}{"fingerprint", res.Fingerprint, res.TraceLines})
+	} else {
+		for _, l := range []linkJSON{fwd, back} {
+			fmt.Fprintf(w, "link %s: sent %d, delivered %d, lost %d, duplicated %d, reordered %d, corrupted %d, limit drops %d\n",
+				l.Link, l.Sent, l.Delivered, l.Lost, l.Duplicated, l.Reordered, l.Corrupted, l.LimitDrops)
+		}
+		fmt.Fprintf(w, "fingerprint %s (sha256 of %d trace lines)\n", res.Fingerprint, res.TraceLines)
+	}
+	if rec != nil {
+		title := fmt.Sprintf("sim ping seed %d: %s", o.cfg.Seed, netemOrNone(o.netem))
+		if err := plot.RTT(o.plot, title, rec.points); err != nil {
+			return "", fmt.Errorf("-plot: %w", err)
+		}
+	}
+	return res.Fingerprint, nil
+}

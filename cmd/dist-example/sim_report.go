@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
+	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/scenario"
+)
+
+// simStream runs the send/recv scenario and writes its report to w.
+func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
+	simHeader(o, w)
+	cfg.OnSummary = summaryPrinter(w, o.format)
+	var pc *pcapFile
+	if o.pcap != "" {
+		var err error
+		if pc, err = createPcap(o.pcap); err != nil {
+			return "", err
+		}
+		cfg.OnRead = pc.add
+	}
+	res, err := scenario.Run(cfg)
+	if pc != nil {
+		if cerr := pc.close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if o.format == "json" {
+		simTailJSON(o, w, res)
+	} else {
+		simTailText(o, w, res)
+	}
+	if o.plot != "" {
+		if err := plot.Intervals(o.plot, "sim seed "+fmt.Sprint(o.cfg.Seed)+": "+o.netem, intervalPoints(res.Summaries)); err != nil {
+			return "", fmt.Errorf("-plot: %w", err)
+		}
+	}
+	return res.Fingerprint, nil
+}
+
+// simHeader prints the seed (always the first line) and what runs where.
+func simHeader(o *simOptions, w io.Writer) {
+	if o.format == "json" {
+		writeJSONLine(w, struct {
+			Type         string `json:"type"`
+			Seed         uint64 `json:"seed"`
+			Replay       string `json:"replay"`
+			App          string `json:"app"`
+			Netem        string `json:"netem"`
+			Faults       string `json:"faults,omitempty"`
+			Duration     string `json:"duration"`
+			SendInterval string `json:"send_interval"`
+			Interval     string `json:"interval"`
+		}{"sim", o.cfg.Seed, o.replay(), o.app, o.netem, o.faults, o.cfg.Duration.String(),
+			o.cfg.SendInterval.String(), o.cfg.Interval.String()})
+		return
+	}
+	fmt.Fprintf(w, "seed %d (replay: %s)\n", o.cfg.Seed, o.replay())
+	if o.app == "ping" {
+		fmt.Fprintf(w, "sim: ping on %s probes echo on %s every %v for %v of virtual time; netem both ways: %s\n",
+			scenario.SenderHost, scenario.ReceiverHost, o.cfg.SendInterval, o.cfg.Duration, netemOrNone(o.netem))
+	} else {
+		fmt.Fprintf(w, "sim: %s:%d sends to %s:%d every %v for %v of virtual time; netem: %s\n",
+			scenario.SenderHost, scenario.SenderPort, scenario.ReceiverHost, scenario.ReceiverPort,
+			o.cfg.SendInterval, o.cfg.Duration, netemOrNone(o.netem))
+	}
+	if o.faults != "" {
+		fmt.Fprintf(w, "sim: faults: %s\n", o.faults)
+	}
+}
+
+func netemOrNone(s string) string {
+	if s == "" {
+		return "(none: a perfect link)"
+	}
+	return s
+}
+
+// writeJSONLine writes v as one line of JSON, with "->" left readable.
+func writeJSONLine(w io.Writer, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // cannot happen: only numbers and strings
+		fmt.Fprintf(w, "{\"type\":\"error\",\"error\":%q}\n", err.Error())
+		return
+	}
+	_, _ = w.Write(b.Bytes())
+}
+
+// linkJSON is a link's counters with JSON names.
+type linkJSON struct {
+	Type        string `json:"type"`
+	Link        string `json:"link"`
+	Sent        uint64 `json:"sent"`
+	Delivered   uint64 `json:"delivered"`
+	Lost        uint64 `json:"lost"`
+	Duplicated  uint64 `json:"duplicated"`
+	Reordered   uint64 `json:"reordered"`
+	Corrupted   uint64 `json:"corrupted"`
+	LimitDrops  uint64 `json:"limit_drops"`
+	Partitioned uint64 `json:"partitioned"`
+	Refused     uint64 `json:"refused"`
+	InFlight    uint64 `json:"in_flight"`
+}
+
+func linkOf(name string, s simnet.Stats) linkJSON {
+	return linkJSON{Type: "link", Link: name, Sent: s.Sent, Delivered: s.Delivered, Lost: s.Lost,
+		Duplicated: s.Duplicated, Reordered: s.Reordered, Corrupted: s.Corrupted, LimitDrops: s.LimitDrops,
+		Partitioned: s.Partitioned + s.LinkDown, Refused: s.NoListener + s.HostDown + s.RecvBuffer, InFlight: s.InFlight}
+}
+
+func simTailJSON(o *simOptions, w io.Writer, res *scenario.Result) {
+	writeJSONLine(w, linkOf(scenario.SenderHost+"->"+scenario.ReceiverHost, res.Link))
+	diffs := disagreements(o, res)
+	writeJSONLine(w, struct {
+		Type string `json:"type"`
+		scenario.Truth
+		Receiver app.Counts `json:"receiver"`
+		Agree    bool       `json:"agree"`
+		Why      string     `json:"why,omitempty"`
+	}{"truth", res.Truth, res.Final, len(diffs) == 0, strings.Join(diffs, "; ")})
+	writeJSONLine(w, struct {
+		Type        string `json:"type"`
+		Fingerprint string `json:"fingerprint"`
+		TraceLines  int    `json:"trace_lines"`
+	}{"fingerprint", res.Fingerprint, res.TraceLines})
+}
+
+func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
+	l := linkOf("", res.Link)
+	fmt.Fprintf(w, "link %s->%s: sent %d, delivered %d, lost %d, duplicated %d, reordered %d, corrupted %d, limit drops %d, partitioned %d, refused %d, in flight %d\n",
+		scenario.SenderHost, scenario.ReceiverHost, l.Sent, l.Delivered, l.Lost, l.Duplicated, l.Reordered,
+		l.Corrupted, l.LimitDrops, l.Partitioned, l.Refused, l.InFlight)
+	t, c := res.Truth, res.Final
+	fmt.Fprintf(w, "receiver vs network (ground truth) for the %d datagrams sent:\n", t.Sent)
+	fmt.Fprintf(w, "  %-11s %9s %9s\n", "", "receiver", "network")
+	row := func(name string, recv int64, net uint64, what string) {
+		fmt.Fprintf(w, "  %-11s %9d %9d  %s\n", name, recv, net, what)
+	}
+	row("received", c.Received, t.Copies, "copies delivered to "+scenario.ReceiverHost)
+	row("unique", c.Unique, t.Delivered, "datagrams delivered (one copy or more)")
+	row("lost", c.Lost, t.LostInRange(), fmt.Sprintf("never delivered, between the first and last delivered (all: %d = loss %d + limit %d + partition %d + other %d)",
+		t.Undelivered, t.ByLoss, t.ByLimit, t.ByPartition, t.ByOther))
+	row("duplicates", c.Duplicates, t.Extra, "extra copies delivered")
+	row("reordered", c.Reordered, t.Reordered, "first copy arrived after a later datagram's")
+	row("malformed", c.Malformed, t.Corrupted, "network: copies delivered with a bit flipped")
+	if c.Late != 0 || c.Restarts != 0 {
+		fmt.Fprintf(w, "  receiver only: late %d, restarts %d\n", c.Late, c.Restarts)
+	}
+	if diffs := disagreements(o, res); len(diffs) == 0 {
+		fmt.Fprintln(w, "  agree: the receiver's counts are the network's")
+	} else {
+		fmt.Fprintf(w, "  differ: %s\n", strings.Join(diffs, "; "))
+	}
+	fmt.Fprintf(w, "fingerprint %s (sha256 of %d trace lines)\n", res.Fingerprint, res.TraceLines)
+}
+
+// disagreements lists where the receiver and the network differ, and why they may.
+func disagreements(o *simOptions, res *scenario.Result) []string {
+	t, c := res.Truth, res.Final
+	var d []string
+	cmp := func(name string, recv int64, net uint64) {
+		if recv != int64(net) {
+			d = append(d, fmt.Sprintf("%s %d vs %d", name, recv, net))
+		}
+	}
+	cmp("received", c.Received, t.Copies)
+	cmp("unique", c.Unique, t.Delivered)
+	cmp("lost", c.Lost, t.LostInRange())
+	cmp("duplicates", c.Duplicates, t.Extra)
+	cmp("reordered", c.Reordered, t.Reordered)
+	if len(d) == 0 {
+		return nil
+	}
+	var why []string
+	if t.Corrupted > 0 {
+		why = append(why, fmt.Sprintf("%d corrupted copies carried other numbers, or none", t.Corrupted))
+	}
+	for _, f := range o.cfg.Faults {
+		if f.Kind == scenario.Restart || f.Kind == scenario.Jump {
+			why = append(why, "after a restart or jump the receiver counts per stream, the network per datagram")
+			break
+		}
+	}
+	if c.Late > 0 {
+		why = append(why, "late datagrams fell out of the receiver's window")
+	}
+	if len(why) > 0 {
+		d = append(d, "because "+strings.Join(why, ", and "))
+	}
+	return d
+}
+
+// intervalPoints turns the receiver's interval summaries into plot points.
+func intervalPoints(ss []app.Summary) []plot.IntervalPoint {
+	var pts []plot.IntervalPoint
+	for _, s := range ss {
+		if s.Final {
+			continue
+		}
+		pts = append(pts, plot.IntervalPoint{
+			At:       s.End.Sub(simnet.Epoch),
+			Received: uint64(s.Counts.Unique), Lost: uint64(s.Counts.Lost),
+			Duplicated: uint64(s.Counts.Duplicates), Reordered: uint64(s.Counts.Reordered),
+		})
+	}
+	return pts
+}

@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/netem"
+	"github.com/dist-example/dist-example/simnet/scenario"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ with the current output")
+
+func sim(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, out, errOut := runCmd(context.Background(), append([]string{"sim"}, args...)...)
+	require.Equal(t, 0, code, "sim %q failed: %s", args, errOut)
+	return out, errOut
+}
+
+// Golden runs: seeded scenarios whose whole output is checked in. A change to the
+// simulator, the fault model or the app that changes any of them shows up here; if the
+// change is meant, rerun with -update and review the diff.
+func TestSimGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"default", []string{"-seed", "42"}},
+		{"json", []string{"-seed", "7", "-duration", "10s", "-format", "json"}},
+		{"perfect", []string{"-seed", "5", "-duration", "3s", "-interval", "1s", "-netem", ""}},
+		{"markov-rate-faults", []string{"-seed", "3", "-duration", "20s", "-interval", "2s",
+			"-netem", "delay 30ms 30ms loss gemodel 2% 20% 80% 0.5% rate 100kbit limit 50",
+			"-faults", "partition@5s, heal@6s, restart@10s down=500ms start=-1000000, jump@15s start=-998000"}},
+		{"corrupt-gap", []string{"-seed", "11", "-duration", "5s", "-interval", "1s",
+			"-netem", "delay 10ms 5ms distribution normal corrupt 2% duplicate 5% reorder 25% 50% gap 3"}},
+		{"ping", []string{"-app", "ping", "-seed", "1", "-duration", "5s", "-netem", "delay 50ms 10ms loss 2%"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _ := sim(t, tc.args...)
+			path := filepath.Join("testdata", "sim-"+tc.name+".golden")
+			if *update {
+				require.NoError(t, os.MkdirAll("testdata", 0o755))
+				require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "no golden file; run go test -run TestSimGolden -update")
+			require.Equal(t, string(want), out, "output differs from %s (rerun with -update if the change is meant)", path)
+		})
+	}
+}
+
+func TestSimFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"zero duration", []string{"-duration", "0s"}, "-duration 0s: want a virtual time > 0"},
+		{"negative duration", []string{"-duration", "-1s"}, "-duration -1s"},
+		{"bad duration", []string{"-duration", "long"}, `invalid value "long" for flag -duration`},
+		{"zero send interval", []string{"-send-interval", "0s"}, "-send-interval 0s: want a duration > 0"},
+		{"zero interval", []string{"-interval", "0s"}, "-interval 0s: want a duration > 0"},
+		{"too many datagrams", []string{"-duration", "1000h", "-send-interval", "1us"}, "want at most 50000000"},
+		{"reorder without delay", []string{"-netem", "reorder 10%"}, `-netem "reorder 10%": netem: "reorder" (token 1): reorder needs a delay`},
+		{"loss above 100", []string{"-netem", "delay 1ms loss 120%"}, `"120%" (token 4)`},
+		{"unknown netem keyword", []string{"-netem", "jitter 5ms"}, `"jitter"`},
+		{"bad fault", []string{"-faults", "crash@1s"}, `-faults: fault "crash@1s": unknown kind "crash"`},
+		{"fault after the end", []string{"-duration", "10s", "-faults", "heal@1m"}, "-faults: fault \"heal@1m0s\": at 1m0s is not inside the run"},
+		{"bad format", []string{"-format", "xml"}, `-format "xml": want text or json`},
+		{"bad app", []string{"-app", "chat"}, `-app "chat": want stream or ping`},
+		{"bad plot name", []string{"-plot", "run.gif"}, "-plot:"},
+		{"bad ping size", []string{"-app", "ping", "-size", "3"}, "-size 3: want 24..65507 bytes"},
+		{"ping with faults", []string{"-app", "ping", "-faults", "partition@1s"}, "-faults: not supported with -app ping"},
+		{"stray argument", []string{"now"}, `unexpected argument "now"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(context.Background(), append([]string{"sim"}, tc.args...)...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, out, "nothing runs on a usage error")
+			assert.Contains(t, errOut, tc.want)
+		})
+	}
+}
+
+func TestSimHelp(t *testing.T) {
+	code, _, errOut := runCmd(context.Background(), "sim", "-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "Examples:")
+	assert.Contains(t, errOut, "-check-determinism")
+}
+
+var replayLine = regexp.MustCompile(`^seed (\d+) \(replay: dist-example (sim .*)\)$`)
+
+// A run without -seed picks one, prints it first with the command that replays the
+// run, and that command gives the same output.
+func TestSimReplayLineReproducesTheRun(t *testing.T) {
+	out, _ := sim(t, "-duration", "3s", "-interval", "1s")
+	first := strings.SplitN(out, "\n", 2)[0]
+	m := replayLine.FindStringSubmatch(first)
+	require.NotNil(t, m, "first line %q", first)
+	args := splitShell(t, m[2])
+	require.Contains(t, args, m[1])
+	code, again, errOut := runCmd(context.Background(), args...)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, out, again)
+}
+
+// splitShell splits the replay line: words, and single-quoted strings.
+func splitShell(t *testing.T, s string) []string {
+	t.Helper()
+	var out []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if s[0] == '\'' {
+			end := strings.IndexByte(s[1:], '\'')
+			require.GreaterOrEqual(t, end, 0, "unbalanced quote in %q", s)
+			out, s = append(out, s[1:end+1]), s[end+2:]
+			continue
+		}
+		word, rest, _ := strings.Cut(s, " ")
+		out, s = append(out, word), rest
+	}
+	return out
+}
+
+func TestSimSameSeedSameBytes(t *testing.T) {
+	a, _ := sim(t, "-seed", "42", "-duration", "2m")
+	b, _ := sim(t, "-seed", "42", "-duration", "2m")
+	c, _ := sim(t, "-seed", "43", "-duration", "2m")
+	require.Equal(t, a, b)
+	require.NotEqual(t, a, c)
+	require.Contains(t, strings.Join(strings.SplitN(a, "\n", 4)[:3], "\n"), "42")
+}
+
+func TestSimCheckDeterminism(t *testing.T) {
+	out, _ := sim(t, "-seed", "7", "-duration", "10s", "-check-determinism")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	fp := regexp.MustCompile(`^fingerprint ([0-9a-f]{16}) `).FindStringSubmatch(lines[len(lines)-2])
+	require.NotNil(t, fp, "the report's last line before the verdict: %q", lines[len(lines)-2])
+	require.Regexp(t, `^deterministic: fingerprint `+fp[1]+` \(2 runs, \d+ trace lines each\)$`, last)
+}
+
+// The divergence report names the first differing trace line and shows both.
+func TestCheckDeterminismNamesTheDivergence(t *testing.T) {
+	calls := 0
+	runTwice := func(_ *simOptions, w, trace io.Writer) error {
+		calls++
+		io.WriteString(w, "report\n")
+		io.WriteString(trace, "00:00:00.000000000 host1->host2 #0 len=2 queued\n")
+		if calls == 1 {
+			io.WriteString(trace, "00:00:00.050000000 host1->host2 #0 len=2 deliver\n")
+		} else {
+			io.WriteString(trace, "00:00:00.050000000 host1->host2 #0 len=2 lost\n")
+		}
+		return nil
+	}
+	var out bytes.Buffer
+	err := checkDeterminism(&simOptions{}, &out, runTwice)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "diverge at line 2")
+	assert.Contains(t, err.Error(), "run 1: 00:00:00.050000000 host1->host2 #0 len=2 deliver")
+	assert.Contains(t, err.Error(), "run 2: 00:00:00.050000000 host1->host2 #0 len=2 lost")
+	assert.Equal(t, 1, exitCode(err, io.Discard), "a nondeterministic run is a failure, not a usage error")
+
+	calls = 0
+	shorter := func(_ *simOptions, w, trace io.Writer) error {
+		calls++
+		io.WriteString(trace, "a\n")
+		if calls == 1 {
+			io.WriteString(trace, "b\n")
+		}
+		return nil
+	}
+	err = checkDeterminism(&simOptions{}, &out, shorter)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 2")
+	assert.Contains(t, err.Error(), "(end of trace)")
+
+	sameTraceOtherReport := func(_ *simOptions, w, trace io.Writer) error {
+		calls++
+		io.WriteString(trace, "a\n")
+		io.WriteString(w, strings.Repeat("x", calls)+"\n")
+		return nil
+	}
+	err = checkDeterminism(&simOptions{}, &out, sameTraceOtherReport)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reports diverge")
+	require.NoError(t, checkDeterminism(&simOptions{}, &out, func(_ *simOptions, w, trace io.Writer) error {
+		io.WriteString(trace, "a\n")
+		return nil
+	}))
+}
+
+// jsonLines decodes every line of out.
+func simJSONLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), "line %q", l)
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// -format json prints the receiver's summaries exactly as recv does: the same
+// marshalling of the same app.Summary values.
+func TestSimJSONSummariesAreRecvs(t *testing.T) {
+	out, _ := sim(t, "-seed", "9", "-duration", "12s", "-format", "json")
+	prof, err := netem.Parse(defaultNetem)
+	require.NoError(t, err)
+	res, err := scenario.Run(scenario.Config{Seed: 9, Profile: prof, Duration: 12 * time.Second,
+		SendInterval: 10 * time.Millisecond, Interval: 5 * time.Second})
+	require.NoError(t, err)
+	var want bytes.Buffer
+	p := summaryPrinter(&want, "json")
+	for _, s := range res.Summaries {
+		p(s)
+	}
+	lines := strings.Split(out, "\n")
+	got := strings.Join(lines[1:1+len(res.Summaries)], "\n") + "\n"
+	require.Equal(t, want.String(), got)
+	types := []string{}
+	for _, m := range simJSONLines(t, out) {
+		types = append(types, m["type"].(string))
+	}
+	require.Equal(t, []string{"sim", "interval", "interval", "interval", "total", "link", "truth", "fingerprint"}, types)
+	truth := simJSONLines(t, out)[6]
+	assert.Equal(t, true, truth["agree"])
+}
+
+func TestSimPcap(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.pcap")
+	out, _ := sim(t, "-seed", "7", "-duration", "10s", "-format", "json", "-pcap", path)
+	var received float64
+	for _, m := range simJSONLines(t, out) {
+		if m["type"] == "truth" {
+			received = m["copies"].(float64)
+		}
+	}
+	require.Positive(t, received)
+
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	require.NoError(t, err)
+	require.Equal(t, []byte{0xd4, 0xc3, 0xb2, 0xa1}, magic, "classic little-endian pcap magic")
+	_, err = f.Seek(0, io.SeekStart)
+	require.NoError(t, err)
+	r, err := pcapgo.NewReader(f)
+	require.NoError(t, err)
+	require.Equal(t, layers.LinkTypeEthernet, r.LinkType())
+	var n int
+	var last time.Time
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		n++
+		require.False(t, ci.Timestamp.Before(last), "timestamps go forward")
+		require.False(t, ci.Timestamp.Before(simnet.Epoch))
+		last = ci.Timestamp
+		pkt := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default)
+		require.Nil(t, pkt.ErrorLayer(), "packet %d does not decode", n)
+		ip := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		udp := pkt.Layer(layers.LayerTypeUDP).(*layers.UDP)
+		require.Equal(t, "10.0.0.1", ip.SrcIP.String())
+		require.Equal(t, "10.0.0.2", ip.DstIP.String())
+		require.Equal(t, layers.UDPPort(scenario.SenderPort), udp.SrcPort)
+		require.Equal(t, layers.UDPPort(scenario.ReceiverPort), udp.DstPort)
+		_, err = app.ParseNumber(udp.Payload)
+		require.NoError(t, err, "the default profile does not corrupt")
+	}
+	require.Equal(t, int(received), n, "the capture at host2 holds every copy delivered")
+	require.False(t, last.After(simnet.Epoch.Add(10*time.Second+200*time.Millisecond)))
+
+	tcpdump, err := exec.LookPath("tcpdump")
+	if err != nil {
+		t.Log("tcpdump not installed: reading the capture back with pcapgo only")
+		return
+	}
+	dump, err := exec.Command(tcpdump, "-nn", "-q", "-r", path).Output()
+	require.NoError(t, err)
+	dl := strings.Split(strings.TrimSpace(string(dump)), "\n")
+	require.Len(t, dl, n)
+	require.Contains(t, dl[0], "10.0.0.1.49152 > 10.0.0.2.2345: UDP, length 2")
+	verbose, err := exec.Command(tcpdump, "-nn", "-vv", "-r", path).Output()
+	require.NoError(t, err)
+	require.Equal(t, n, strings.Count(string(verbose), "[udp sum ok]"), "tcpdump checks every UDP checksum")
+}
+
+func TestSimPlot(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		file  string
+		args  []string
+		magic []byte
+	}{
+		{"run.png", nil, []byte("\x89PNG\r\n\x1a\n")},
+		{"run.svg", nil, []byte("<?xml")},
+		{"ping.png", []string{"-app", "ping"}, []byte("\x89PNG\r\n\x1a\n")},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			sim(t, append([]string{"-seed", "1", "-duration", "20s", "-plot", path}, tc.args...)...)
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.True(t, bytes.HasPrefix(b, tc.magic), "%s starts with %q", tc.file, b[:min(len(b), 8)])
+		})
+	}
+}
+
+func TestSimTraceFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.txt")
+	out, _ := sim(t, "-seed", "2", "-duration", "2s", "-trace", path)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Count(string(b), "\n")
+	require.Contains(t, out, " (sha256 of "+strconv.Itoa(lines)+" trace lines)")
+	without, _ := sim(t, "-seed", "2", "-duration", "2s")
+	require.Equal(t, out, without, "the fingerprint does not depend on -trace")
+	require.Contains(t, string(b), "host1->host2 #0 len=2 queued due=00:00:00.0")
+}

@@ -1,0 +1,112 @@
+package scenario
+
+import (
+	"bytes"
+	"math/bits"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/transport"
+)
+
+// sendConn is the sender's conn: it tells the trace sink which number each WriteTo
+// carries, so the sink can follow every copy of it through the link.
+type sendConn struct {
+	*simnet.Conn
+	s *sink
+}
+
+var _ transport.PacketConn = sendConn{}
+
+func (c sendConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	n, err := app.ParseNumber(p)
+	if err != nil {
+		n = 0 // app's sender writes only numbers; anything else is followed as 0
+	}
+	c.s.begin(n)
+	k, err := c.Conn.WriteTo(p, addr)
+	c.s.end(err == nil)
+	return k, err
+}
+
+// ReadCheck compares every datagram the receiver read with the copy the network says it
+// delivered at that point (reads come in delivery order: a socket is a FIFO).
+type ReadCheck struct {
+	Reads      uint64 `json:"reads"`      // datagrams the receiver read
+	Mismatched uint64 `json:"mismatched"` // uncorrupted copies whose bytes differ from what was sent
+	BadCorrupt uint64 `json:"bad_corrupt"`
+	// BadCorrupt: corrupted copies that do not differ from what was sent in exactly one
+	// bit, with the same length (netem flips one bit).
+	Unexpected uint64 `json:"unexpected"` // reads with no delivery to match
+	Unread     uint64 `json:"unread"`     // copies delivered but never read
+}
+
+// readConn is the receiver's conn: it checks each read against the trace's deliveries,
+// feeds the oracle and offers each datagram to an optional observer (captures).
+type readConn struct {
+	*simnet.Conn
+	s      *sink
+	m      *model // nil: no oracle
+	check  *ReadCheck
+	clock  *simnet.Clock
+	onRead func(at time.Duration, from, to netip.AddrPort, payload []byte)
+	want   []byte
+}
+
+var _ transport.PacketConn = (*readConn)(nil)
+
+func (c *readConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, from, err := c.Conn.ReadFrom(p)
+	if err == nil {
+		var ap netip.AddrPort
+		if u, ok := from.(*net.UDPAddr); ok {
+			ap = u.AddrPort()
+		}
+		c.saw(p[:n], ap)
+	}
+	return n, from, err
+}
+
+// ReadFromUDPAddrPort keeps app's allocation-free read path.
+func (c *readConn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
+	n, from, err := c.Conn.ReadFromUDPAddrPort(p)
+	if err == nil {
+		c.saw(p[:n], from)
+	}
+	return n, from, err
+}
+
+func (c *readConn) saw(b []byte, from netip.AddrPort) {
+	c.check.Reads++
+	if d, ok := c.s.nextDelivery(); !ok {
+		c.check.Unexpected++
+	} else {
+		c.want = app.AppendNumber(c.want[:0], c.s.nums[d.idx])
+		switch {
+		case !d.corrupt && !bytes.Equal(b, c.want):
+			c.check.Mismatched++
+		case d.corrupt && !oneBitApart(b, c.want):
+			c.check.BadCorrupt++
+		}
+	}
+	if c.m != nil {
+		c.m.observe(from, b)
+	}
+	if c.onRead != nil {
+		c.onRead(c.clock.Since(simnet.Epoch), from, c.Conn.AddrPort(), b)
+	}
+}
+
+func oneBitApart(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	diff := 0
+	for i := range a {
+		diff += bits.OnesCount8(a[i] ^ b[i])
+	}
+	return diff == 1
+}

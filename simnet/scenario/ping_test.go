@@ -1,0 +1,81 @@
+package scenario
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/app"
+)
+
+// With delay 50ms 10ms on each direction, each way takes U[40ms, 60ms) (netem's uniform
+// jitter) and the echo answers at once, so an RTT is the sum of two independent uniform
+// delays: within [80ms, 120ms), mean 100ms, variance 2*(20ms)^2/12. The mean and the
+// variance are checked within 5 standard errors for the sample size.
+func TestPingRTTIsTheSumOfTwoUniformDelays(t *testing.T) {
+	const probes = 2000
+	var rtts []float64 // ms
+	res, err := RunPing(PingConfig{Seed: 1, Profile: mustProfile(t, "delay 50ms 10ms"), Duration: probes * 10 * time.Millisecond,
+		Interval: 10 * time.Millisecond, Size: 64,
+		OnReply: func(r app.PingReply) {
+			if !r.Duplicate {
+				rtts = append(rtts, float64(r.RTT)/float64(time.Millisecond))
+			}
+		}})
+	require.NoError(t, err)
+	require.Equal(t, uint64(probes), res.Stats.Transmitted)
+	require.Len(t, rtts, probes, "no loss configured: every probe is answered")
+	var sum, sq float64
+	for _, r := range rtts {
+		require.GreaterOrEqual(t, r, 80.0)
+		require.Less(t, r, 120.0)
+		sum += r
+	}
+	mean := sum / probes
+	for _, r := range rtts {
+		sq += (r - mean) * (r - mean)
+	}
+	variance := sq / (probes - 1)
+	wantVar := 2 * 20.0 * 20.0 / 12 // ms^2
+	sd := math.Sqrt(wantVar)
+	assert.InDelta(t, 100, mean, 5*sd/math.Sqrt(probes), "mean RTT")
+	// The sum of two uniforms is triangular, kurtosis 2.4: Var(s^2) ~ (2.4-1) sigma^4 / n.
+	assert.InDelta(t, wantVar, variance, 5*wantVar*math.Sqrt(1.4/probes), "RTT variance")
+	assert.Equal(t, uint64(probes), res.Echo.Datagrams)
+	assert.Equal(t, uint64(probes), res.Forward.Delivered)
+	assert.Equal(t, uint64(probes), res.Back.Delivered)
+}
+
+func TestPingSeesLossBothWays(t *testing.T) {
+	run := func() *PingResult {
+		res, err := RunPing(PingConfig{Seed: 9, Profile: mustProfile(t, "delay 20ms loss 10%"), Duration: 20 * time.Second,
+			Interval: 10 * time.Millisecond, Size: 32})
+		require.NoError(t, err)
+		return res
+	}
+	res := run()
+	n := float64(res.Stats.Transmitted)
+	// A probe survives both ways with probability 0.81; 5 sigma of a binomial.
+	assert.InDelta(t, 0.81*n, float64(res.Stats.Received), 5*math.Sqrt(n*0.81*0.19))
+	assert.Equal(t, res.Forward.Delivered, res.Echo.Datagrams)
+	assert.Equal(t, res.Back.Delivered, res.Stats.Received)
+	again := run()
+	assert.Equal(t, res.Fingerprint, again.Fingerprint)
+	assert.Equal(t, res.Stats.Summary(), again.Stats.Summary())
+}
+
+func TestRunPingRejectsBadConfig(t *testing.T) {
+	for name, cfg := range map[string]PingConfig{
+		"no duration": {Interval: time.Second, Size: 64},
+		"no interval": {Duration: time.Second, Size: 64},
+		"bad size":    {Duration: time.Second, Interval: time.Millisecond, Size: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := RunPing(cfg)
+			require.Error(t, err)
+		})
+	}
+}

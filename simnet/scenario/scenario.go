@@ -1,0 +1,311 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+// The scenario's two hosts and ports: host1 (10.0.0.1) sends from SenderPort to host2
+// (10.0.0.2), where the receiver listens on ReceiverPort.
+const (
+	SenderHost   = "host1"
+	ReceiverHost = "host2"
+	SenderPort   = 49152
+	ReceiverPort = 2345
+)
+
+// MaxDatagrams bounds Duration/SendInterval, so that a typo cannot start a run of
+// billions of datagrams.
+const MaxDatagrams = 50_000_000
+
+// drainStep is how often, once the sender has stopped, the run looks whether the link
+// has emptied; the run's end is rounded up to it.
+const drainStep = 10 * time.Millisecond
+
+// maxDrain bounds the wait for the link to empty (a slow rate with a long queue).
+const maxDrain = time.Hour
+
+// Config describes one run: app's sender on host1 and receiver on host2 over a link
+// impaired by Profile (both directions), for Duration of virtual time, then until the
+// link is empty.
+type Config struct {
+	Seed         uint64        // the network's seed: the same Config replays the same run
+	Profile      netem.Profile // impairs host1->host2 (and host2->host1)
+	Duration     time.Duration // the sender sends during [0, Duration)
+	SendInterval time.Duration // between datagrams, > 0
+	Interval     time.Duration // receiver summary interval, > 0
+	Faults       []Fault       // in time order, inside [0, Duration)
+
+	Trace     io.Writer            // optional: gets the simulator's trace, line by line
+	OnSummary func(app.Summary)    // optional: each receiver summary as it is made
+	OnRead    func(Read)           // optional: each datagram the receiver read (for captures)
+	Oracle    bool                 // compute Result.Expect (costs a map lookup per datagram)
+	Logf      func(string, ...any) // optional: the receiver's log of malformed datagrams
+}
+
+// Read is one datagram the receiver read, at virtual time At (which is also when the
+// network delivered it: the receiver never sleeps). Payload is valid only during the call.
+type Read struct {
+	At       time.Duration
+	From, To netip.AddrPort
+	Payload  []byte
+}
+
+// Result is what a run produced.
+type Result struct {
+	Summaries   []app.Summary // the receiver's summaries, the final one last
+	Final       app.Counts    // the receiver's totals (the final summary's counts)
+	Link        simnet.Stats  // the counters of the link host1->host2
+	Truth       Truth         // what the network did to each datagram
+	Check       ReadCheck     // every read against the delivery it should be
+	Expect      app.Counts    // with Config.Oracle: what app's definitions give for the datagrams delivered
+	ExpectValid bool          // Expect was computed (Oracle set, at most app.MaxSources sources)
+	Sent        int64         // datagrams app's senders reported sent
+	StopAt      time.Duration // when the sender's schedule ended (Duration)
+	End         time.Duration // when the link was empty and the receiver was stopped
+	Fingerprint string        // first 16 hex digits of the SHA-256 of the whole trace
+	TraceLines  int
+}
+
+// Validate reports the first field of c that is out of range, by name.
+func (c Config) Validate() error {
+	switch {
+	case c.Duration <= 0:
+		return fmt.Errorf("scenario: Duration %v: want > 0", c.Duration)
+	case c.SendInterval <= 0:
+		return fmt.Errorf("scenario: SendInterval %v: want > 0", c.SendInterval)
+	case c.Interval <= 0:
+		return fmt.Errorf("scenario: Interval %v: want > 0", c.Interval)
+	case c.Duration/c.SendInterval > MaxDatagrams:
+		return fmt.Errorf("scenario: Duration/SendInterval = %d datagrams: want at most %d", c.Duration/c.SendInterval, MaxDatagrams)
+	}
+	if err := c.Profile.Validate(); err != nil {
+		return fmt.Errorf("scenario: Profile: %w", err)
+	}
+	if err := checkFaults(c.Faults, c.Duration); err != nil {
+		return fmt.Errorf("scenario: %w", err)
+	}
+	return nil
+}
+
+// run is one run in progress.
+type run struct {
+	cfg   Config
+	n     *simnet.Network
+	h1    *simnet.Host
+	rc    *simnet.Conn // the receiver's
+	clk   *simnet.Clock
+	sink  *sink
+	dst   net.Addr
+	res   *Result
+	model *model
+
+	sendErr, recvErr error
+	senderDone       bool
+	receiverDone     bool
+}
+
+// Run runs the scenario described by cfg and returns what happened. The same cfg gives
+// the same Result (and the same trace, byte for byte) on every run.
+func Run(cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	r := &run{cfg: cfg, res: &Result{}}
+	r.sink = newSink(cfg.Trace, SenderHost+"->"+ReceiverHost)
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: r.sink})
+	if err != nil {
+		return nil, err
+	}
+	r.n, r.clk = n, n.Clock()
+	defer n.Close()
+	if err := r.setup(); err != nil {
+		return nil, err
+	}
+	if err := r.execute(); err != nil {
+		return nil, err
+	}
+	return r.res, nil
+}
+
+func (r *run) setup() error {
+	n := r.n
+	h1, err := n.AddHost(SenderHost)
+	if err != nil {
+		return err
+	}
+	h2, err := n.AddHost(ReceiverHost)
+	if err != nil {
+		return err
+	}
+	r.h1 = h1
+	rc, err := h2.Listen(ReceiverPort)
+	if err != nil {
+		return err
+	}
+	sc, err := h1.Listen(SenderPort)
+	if err != nil {
+		return err
+	}
+	r.rc, r.dst = rc, rc.LocalAddr()
+	if r.cfg.Oracle {
+		r.model = &model{}
+	}
+	read := &readConn{Conn: rc, s: r.sink, m: r.model, check: &r.res.Check, clock: r.clk}
+	if r.cfg.OnRead != nil {
+		read.onRead = func(at time.Duration, from, to netip.AddrPort, b []byte) {
+			r.cfg.OnRead(Read{At: at, From: from, To: to, Payload: b})
+		}
+	}
+	for _, f := range r.cfg.Faults {
+		switch f.Kind {
+		case Partition:
+			n.At(f.At, func() { _ = n.Partition([]string{SenderHost}, []string{ReceiverHost}) })
+		case Heal:
+			n.At(f.At, n.Heal)
+		}
+	}
+	recv := &app.Receiver{Conn: read, Clock: r.clk, Interval: r.cfg.Interval, Logf: r.cfg.Logf,
+		OnSummary: func(s app.Summary) {
+			r.res.Summaries = append(r.res.Summaries, s)
+			if r.cfg.OnSummary != nil {
+				r.cfg.OnSummary(s)
+			}
+		}}
+	n.Go("receiver", func() {
+		r.recvErr = recv.Run(context.Background())
+		r.receiverDone = true
+	})
+	n.Go("sender", func() { r.sendErr = r.sender(sc); r.senderDone = true })
+	return nil
+}
+
+// sender runs app's Sender for each stretch between restarts and jumps.
+func (r *run) sender(c *simnet.Conn) error {
+	cfg := r.cfg
+	var segStart time.Duration
+	var start int64
+	var breaks []Fault
+	for _, f := range cfg.Faults {
+		if f.Kind == Restart || f.Kind == Jump {
+			breaks = append(breaks, f)
+		}
+	}
+	for i := 0; ; i++ {
+		end := cfg.Duration
+		if i < len(breaks) {
+			end = breaks[i].At
+		}
+		r.sleepUntil(segStart)
+		if end > segStart {
+			count := int64((end - segStart + cfg.SendInterval - 1) / cfg.SendInterval)
+			s := &app.Sender{Conn: sendConn{Conn: c, s: r.sink}, Clock: r.clk, Dst: r.dst,
+				Interval: cfg.SendInterval, Count: count, Start: start}
+			sent, err := s.Run(context.Background())
+			r.res.Sent += sent
+			if err != nil {
+				return err
+			}
+		}
+		if i == len(breaks) {
+			return nil
+		}
+		f := breaks[i]
+		r.sleepUntil(f.At)
+		segStart, start = f.At, f.Start
+		if f.Kind == Restart {
+			if err := r.n.Crash(SenderHost); err != nil {
+				return err
+			}
+			r.clk.Sleep(f.Down)
+			if err := r.n.Restart(SenderHost); err != nil {
+				return err
+			}
+			var err error
+			if c, err = r.h1.Listen(SenderPort); err != nil {
+				return err
+			}
+			segStart = f.At + f.Down
+		}
+	}
+}
+
+func (r *run) sleepUntil(at time.Duration) {
+	if d := at - r.clk.Since(simnet.Epoch); d > 0 {
+		r.clk.Sleep(d)
+	}
+}
+
+// execute runs the schedule, waits for the link to empty, then stops the receiver.
+func (r *run) execute() error {
+	n := r.n
+	if err := n.RunUntil(r.cfg.Duration); err != nil {
+		return fmt.Errorf("scenario: running: %w", err)
+	}
+	r.res.StopAt = r.cfg.Duration
+	for waited := time.Duration(0); ; waited += drainStep {
+		st, err := n.LinkStats(SenderHost, ReceiverHost)
+		if err != nil {
+			return err
+		}
+		if st.InFlight == 0 && r.senderDone {
+			break
+		}
+		if waited >= maxDrain {
+			return fmt.Errorf("scenario: the link still holds %d datagrams %v after the sender stopped", st.InFlight, maxDrain)
+		}
+		if err := n.RunFor(drainStep); err != nil {
+			return fmt.Errorf("scenario: draining: %w", err)
+		}
+	}
+	r.res.End = n.Elapsed()
+	if err := r.rc.Close(); err != nil {
+		return err
+	}
+	if err := n.Run(); err != nil {
+		return fmt.Errorf("scenario: stopping the receiver: %w", err)
+	}
+	if !r.receiverDone {
+		return errors.New("scenario: the receiver did not stop")
+	}
+	if r.sendErr != nil {
+		return fmt.Errorf("scenario: sender: %w", r.sendErr)
+	}
+	if r.recvErr != nil {
+		return fmt.Errorf("scenario: receiver: %w", r.recvErr)
+	}
+	return r.collect()
+}
+
+func (r *run) collect() error {
+	res := r.res
+	st, err := r.n.LinkStats(SenderHost, ReceiverHost)
+	if err != nil {
+		return err
+	}
+	res.Link = st
+	if k := len(res.Summaries); k > 0 && res.Summaries[k-1].Final {
+		res.Final = res.Summaries[k-1].Counts
+	}
+	res.Truth = r.sink.truth()
+	for {
+		if _, ok := r.sink.nextDelivery(); !ok {
+			break
+		}
+		res.Check.Unread++
+	}
+	if r.model != nil && !r.model.tooMany {
+		res.Expect, res.ExpectValid = r.model.finish(), true
+	}
+	res.Fingerprint, res.TraceLines = r.sink.fingerprint(), r.sink.lines
+	return nil
+}

@@ -1,0 +1,224 @@
+package scenario
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+func mustProfile(t *testing.T, text string) netem.Profile {
+	t.Helper()
+	p, err := netem.Parse(text)
+	require.NoError(t, err)
+	return p
+}
+
+func defaultConfig(t *testing.T) Config {
+	return Config{Seed: 42, Profile: mustProfile(t, "delay 50ms 10ms loss 5% duplicate 1% reorder 10%"),
+		Duration: 30 * time.Second, SendInterval: 10 * time.Millisecond, Interval: 5 * time.Second, Oracle: true}
+}
+
+// mustRun runs cfg and checks every property a run must have.
+func mustRun(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	res, err := Run(cfg)
+	require.NoError(t, err)
+	require.NoError(t, checkNetwork(cfg, res), "replay: %s", replay(cfg))
+	require.NoError(t, checkSummaries(cfg, res), "replay: %s", replay(cfg))
+	require.NoError(t, checkReceiver(cfg, res, res.Final), "replay: %s", replay(cfg))
+	return res
+}
+
+func TestDefaultProfileShowsEveryImpairment(t *testing.T) {
+	res := mustRun(t, defaultConfig(t))
+	tr := res.Truth
+	require.Equal(t, uint64(3000), tr.Sent)
+	// loss 5% of 3000: 150 expected; 5 sigma is about 60.
+	assert.InDelta(t, 150, float64(tr.Undelivered), 60)
+	assert.Positive(t, tr.Extra, "duplicate 1% should duplicate some of 3000 datagrams")
+	assert.Positive(t, tr.Reordered)
+	assert.Equal(t, int64(tr.Undelivered), res.Final.Lost, "the first and last datagrams arrived, so every loss is in range")
+	assert.Equal(t, res.Expect, res.Final)
+	assert.Equal(t, 30*time.Second, res.StopAt)
+	assert.Greater(t, res.End, res.StopAt, "the run ends after the link drained")
+	assert.LessOrEqual(t, res.End, res.StopAt+100*time.Millisecond, "delay 50ms 10ms drains within 70ms, rounded up to the drain step")
+	assert.Len(t, res.Fingerprint, 16)
+}
+
+func TestSameConfigSameRun(t *testing.T) {
+	cfg := defaultConfig(t)
+	cfg.Duration = 5 * time.Second
+	cfg.Faults = []Fault{{At: time.Second, Kind: Partition}, {At: 2 * time.Second, Kind: Heal},
+		{At: 3 * time.Second, Kind: Restart, Down: 100 * time.Millisecond, Start: 1 << 40}}
+	var trace1, trace2 bytes.Buffer
+	cfg.Trace = &trace1
+	a := mustRun(t, cfg)
+	cfg.Trace = &trace2
+	b := mustRun(t, cfg)
+	require.Equal(t, trace1.String(), trace2.String())
+	require.Equal(t, a, b)
+
+	cfg.Trace = nil
+	c := mustRun(t, cfg)
+	require.Equal(t, a.Fingerprint, c.Fingerprint, "the fingerprint must not depend on whether the trace is kept")
+
+	cfg.Seed++
+	d := mustRun(t, cfg)
+	require.NotEqual(t, a.Fingerprint, d.Fingerprint, "another seed must give another run")
+}
+
+func TestFaults(t *testing.T) {
+	base := Config{Seed: 1, Duration: 2 * time.Second, SendInterval: 10 * time.Millisecond, Interval: time.Second, Oracle: true}
+	for _, tc := range []struct {
+		name   string
+		netem  string
+		faults string
+		check  func(t *testing.T, res *Result)
+	}{
+		{"a partition loses exactly what was sent during it", "", "partition@500ms, heal@1s", func(t *testing.T, res *Result) {
+			assert.Equal(t, uint64(50), res.Truth.ByPartition)
+			assert.Equal(t, uint64(50), res.Link.Partitioned)
+			assert.Equal(t, int64(50), res.Final.Lost)
+		}},
+		{"a partition to the end loses the tail unseen", "", "partition@1500ms", func(t *testing.T, res *Result) {
+			assert.Equal(t, uint64(50), res.Truth.ByPartition)
+			assert.Equal(t, uint64(50), res.Truth.Edge)
+			assert.Zero(t, res.Final.Lost, "a receiver cannot know about numbers after the last it got")
+		}},
+		{"a restart far below starts a new stream", "delay 5ms", "restart@1s down=200ms start=-1000000", func(t *testing.T, res *Result) {
+			assert.Equal(t, int64(1), res.Final.Restarts)
+			assert.Equal(t, uint64(180), res.Truth.Sent)
+			assert.Equal(t, int64(180), res.Final.Unique)
+			assert.Equal(t, int64(-1000000), res.Final.Min)
+		}},
+		{"a jump within the window is counted lost", "", "jump@1s start=1100", func(t *testing.T, res *Result) {
+			assert.Equal(t, int64(1000), res.Final.Lost)
+			assert.Zero(t, res.Final.Restarts)
+		}},
+		{"a jump past MaxJump restarts", "", "jump@1s start=5000000000", func(t *testing.T, res *Result) {
+			assert.Equal(t, int64(1), res.Final.Restarts)
+			assert.Zero(t, res.Final.Lost)
+		}},
+		{"a restart into the window's past is late", "delay 1ms", "restart@1s down=0s start=-40000", func(t *testing.T, res *Result) {
+			assert.Equal(t, int64(100), res.Final.Late)
+			assert.Zero(t, res.Final.Restarts)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.Profile = mustProfile(t, tc.netem)
+			fs, err := ParseFaults(tc.faults)
+			require.NoError(t, err)
+			cfg.Faults = fs
+			tc.check(t, mustRun(t, cfg))
+		})
+	}
+}
+
+func TestPerfectLinkDeliversAllInOrder(t *testing.T) {
+	res := mustRun(t, Config{Seed: 3, Duration: 10 * time.Second, SendInterval: time.Millisecond, Interval: time.Second, Oracle: true})
+	require.Equal(t, uint64(10000), res.Truth.Sent)
+	c := res.Final
+	assert.Equal(t, int64(10000), c.Unique)
+	assert.Equal(t, int64(10000), c.Expected)
+	assert.Zero(t, c.Lost+c.Duplicates+c.Reordered+c.Late+c.Malformed+c.Restarts)
+	assert.Equal(t, 10*time.Second, res.End, "nothing in flight when the sender stops: no drain")
+}
+
+func TestValidate(t *testing.T) {
+	ok := Config{Duration: time.Second, SendInterval: time.Millisecond, Interval: time.Second}
+	require.NoError(t, ok.Validate())
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no duration", func(c *Config) { c.Duration = 0 }, "Duration 0s: want > 0"},
+		{"negative send interval", func(c *Config) { c.SendInterval = -1 }, "SendInterval"},
+		{"no summary interval", func(c *Config) { c.Interval = 0 }, "Interval 0s"},
+		{"too many datagrams", func(c *Config) { c.Duration = 1000 * time.Hour; c.SendInterval = time.Microsecond }, "at most 50000000"},
+		{"invalid profile", func(c *Config) { c.Profile.Reorder = netem.Percent(10) }, "reorder needs a delay"},
+		{"fault after the end", func(c *Config) { c.Faults = []Fault{{At: 2 * time.Second, Kind: Heal}} }, "not inside the run"},
+		{"faults out of order", func(c *Config) {
+			c.Faults = []Fault{{At: 500 * time.Millisecond, Kind: Partition}, {At: 100 * time.Millisecond, Kind: Heal}}
+		}, "time order"},
+		{"down past the end", func(c *Config) {
+			c.Faults = []Fault{{At: 900 * time.Millisecond, Kind: Restart, Down: 500 * time.Millisecond}}
+		}, "still be down at the end"},
+		{"jump while down", func(c *Config) {
+			c.Faults = []Fault{{At: 100 * time.Millisecond, Kind: Restart, Down: 500 * time.Millisecond}, {At: 200 * time.Millisecond, Kind: Jump}}
+		}, "host1 is down until 600ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.edit(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			_, err = Run(c)
+			require.Error(t, err)
+		})
+	}
+}
+
+func TestParseFaults(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []Fault
+	}{
+		{"", nil},
+		{"  ", nil},
+		{"partition@2s", []Fault{{At: 2 * time.Second, Kind: Partition}}},
+		{"partition@2s, heal@2.5s", []Fault{{At: 2 * time.Second, Kind: Partition}, {At: 2500 * time.Millisecond, Kind: Heal}}},
+		{"restart@1s down=500ms start=-7", []Fault{{At: time.Second, Kind: Restart, Down: 500 * time.Millisecond, Start: -7}}},
+		{"jump@0s start=9223372036854775807", []Fault{{Kind: Jump, Start: 1<<63 - 1}}},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			got, err := ParseFaults(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+			again, err := ParseFaults(FormatFaults(got))
+			require.NoError(t, err)
+			require.Equal(t, got, again, "FormatFaults must read back")
+		})
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"crash@1s", `unknown kind "crash"`},
+		{"partition", "no @TIME"},
+		{"partition@soon", `time "soon"`},
+		{"heal@-1s", `time "-1s"`},
+		{"restart@1s start=0", "restart needs down=D and start=N"},
+		{"jump@1s", "jump needs start=N"},
+		{"jump@1s start=x", `start "x"`},
+		{"restart@1s down=-1s start=0", `down "-1s"`},
+		{"heal@1s start=3", `unexpected "start=3"`},
+		{"partition@1s,,heal@2s", "empty"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			_, err := ParseFaults(tc.text)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// The trace may reach the sink in any pieces: the fingerprint and the line count are
+// those of the bytes, not of the writes.
+func TestSinkIgnoresWriteBoundaries(t *testing.T) {
+	cfg := defaultConfig(t)
+	cfg.Duration = 2 * time.Second
+	var trace bytes.Buffer
+	cfg.Trace = &trace
+	res := mustRun(t, cfg)
+	s := newSink(nil, "host1->host2")
+	for _, b := range trace.Bytes() {
+		_, _ = s.Write([]byte{b})
+	}
+	assert.Equal(t, res.Fingerprint, s.fingerprint())
+	assert.Equal(t, res.TraceLines, s.lines)
+}
