@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/dist-example/dist-example/realnet/proxy"
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+func init() {
+	register(command{
+		name:    "proxy",
+		summary: "relay UDP through a netem profile: netem in user space, no root needed",
+		run:     runProxy,
+	})
+}
+
+const proxyUsage = `
+usage: dist-example proxy -listen HOST:PORT -upstream HOST:PORT [-netem "<tc netem text>"]
+                          [-reverse-netem "<tc netem text>"] [-seed N] [flags]
+
+Relays UDP datagrams between clients and one upstream, impairing each direction with the
+same netem model the simulator uses, driven by the real clock. Clients send to -listen;
+each client gets its own socket toward -upstream, so replies find their way back.
+-netem impairs client->upstream, -reverse-netem upstream->client (both default to none).
+The text is what "tc qdisc add dev DEV root netem ..." takes.
+
+Counters (per direction, as simnet's links) are printed to stdout every -interval, on
+SIGUSR1 and at exit (SIGINT/SIGTERM). The start line on stderr gives the seed, which
+with the profiles describes the run. With -control, a JSON API on a loopback address
+reads counters and reads or replaces each direction's profile while running (see
+realnet/proxy/README.md).
+
+Examples:
+  # 20% loss toward a receiver on port 9000; senders use port 9001.
+  dist-example proxy -listen 127.0.0.1:9001 -upstream 127.0.0.1:9000 -netem "loss 20%" -seed 1
+
+  # Delay with jitter both ways, counters every second as JSON, control API on 8474.
+  dist-example proxy -listen :9001 -upstream 10.0.0.2:9000 \
+      -netem "delay 50ms 10ms distribution normal loss 1%" -reverse-netem "delay 50ms 10ms" \
+      -interval 1s -format json -control 127.0.0.1:8474
+
+  # Then, while it runs:
+  curl -s localhost:8474/counters
+  curl -s -X PUT localhost:8474/profile/forward -d '{"netem": "delay 100ms rate 1mbit"}'
+  kill -USR1 <pid>   # print the counters now
+`
+
+// proxyFlags are the parsed and validated command line.
+type proxyFlags struct {
+	cfg           proxy.Config
+	seedGiven     bool
+	interval      time.Duration
+	format        string
+	control       string
+	controlRemote bool
+}
+
+func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
+	var f proxyFlags
+	fs := newFlagSet("proxy", proxyUsage, stderr)
+	fs.StringVar(&f.cfg.Listen, "listen", "", "`HOST:PORT` clients send to (required; port 0 picks one, printed at start)")
+	fs.StringVar(&f.cfg.Upstream, "upstream", "", "`HOST:PORT` of the real server (required)")
+	fwd := fs.String("netem", "", "tc netem `text` impairing client->upstream, e.g. \"delay 20ms 5ms loss 2%\" (empty: none)")
+	rev := fs.String("reverse-netem", "", "tc netem `text` impairing upstream->client (empty: none)")
+	fs.Uint64Var(&f.cfg.Seed, "seed", 0, "seed of the random draws, `N` in 0..2^64-1 (default: random, printed at start)")
+	fs.DurationVar(&f.interval, "interval", 0, "print the counters every `duration` (0: only on SIGUSR1 and at exit)")
+	fs.StringVar(&f.format, "format", proxy.FormatText, "counters `format`: text or json (one object per line)")
+	fs.StringVar(&f.control, "control", "", "serve the control API on this loopback `HOST:PORT`, e.g. 127.0.0.1:8474 (empty: off)")
+	fs.BoolVar(&f.controlRemote, "control-allow-remote", false, "let -control listen on a non-loopback address (the API has no authentication)")
+	fs.IntVar(&f.cfg.MaxSessions, "max-sessions", proxy.DefaultMaxSessions, "most clients relayed at once; datagrams from more are dropped and counted (`N` >= 1)")
+	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client silent both ways this `long` (> 0)")
+	fs.IntVar(&f.cfg.ReadBuffer, "read-buffer", proxy.DefaultReadBuffer, "socket receive buffer to ask for, in `bytes` (> 0; the kernel may cap it)")
+	if err := parseFlags(fs, args); err != nil {
+		return f, err
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "seed" {
+			f.seedGiven = true
+		}
+	})
+	switch {
+	case f.cfg.Listen == "":
+		return f, usagef("proxy: -listen is required (HOST:PORT, e.g. 127.0.0.1:9001)")
+	case f.cfg.Upstream == "":
+		return f, usagef("proxy: -upstream is required (HOST:PORT, e.g. 127.0.0.1:9000)")
+	case f.format != proxy.FormatText && f.format != proxy.FormatJSON:
+		return f, usagef("proxy: -format %q; accepted: text, json", f.format)
+	case f.interval < 0:
+		return f, usagef("proxy: -interval %v; want 0 (off) or a positive duration such as 1s", f.interval)
+	case f.cfg.MaxSessions < 1:
+		return f, usagef("proxy: -max-sessions %d; want 1 or more", f.cfg.MaxSessions)
+	case f.cfg.IdleTimeout <= 0:
+		return f, usagef("proxy: -idle-timeout %v; want a positive duration such as 60s", f.cfg.IdleTimeout)
+	case f.cfg.ReadBuffer <= 0:
+		return f, usagef("proxy: -read-buffer %d; want a positive number of bytes", f.cfg.ReadBuffer)
+	}
+	var err error
+	if f.cfg.Forward, err = netem.Parse(*fwd); err != nil {
+		return f, usagef("proxy: -netem %q: %v", *fwd, err)
+	}
+	if f.cfg.Reverse, err = netem.Parse(*rev); err != nil {
+		return f, usagef("proxy: -reverse-netem %q: %v", *rev, err)
+	}
+	if !f.seedGiven {
+		var b [8]byte
+		_, _ = crand.Read(b[:]) // never fails on supported platforms
+		f.cfg.Seed = binary.LittleEndian.Uint64(b[:])
+	}
+	return f, nil
+}
+
+func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseProxyFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	clk := clock.New()
+	f.cfg.Clock = clk
+	p, err := proxy.New(f.cfg)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	controlURL := "off"
+	var srv *http.Server
+	if f.control != "" {
+		ln, err := proxy.ListenControl(f.control, f.controlRemote)
+		if errors.Is(err, proxy.ErrNotLoopback) {
+			return usageError{fmt.Errorf("-control: %w (or add -control-allow-remote)", err)}
+		}
+		if err != nil {
+			return err
+		}
+		srv = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		served := make(chan struct{})
+		go func() { defer close(served); _ = srv.Serve(ln) }()
+		defer func() { <-served }()
+		defer srv.Close()
+		controlURL = "http://" + ln.Addr().String()
+	}
+
+	report := make(chan os.Signal, 1)
+	notifyReport(report)
+	defer signal.Stop(report)
+
+	fmt.Fprintf(stderr, "proxy: listening on %s, upstream %s, seed %d, control %s\nproxy: forward %q\nproxy: reverse %q\n",
+		p.Addr(), p.Upstream(), p.Seed(), controlURL, p.Profile(proxy.Forward), p.Profile(proxy.Reverse))
+
+	var tick <-chan time.Time
+	if f.interval > 0 {
+		t := clk.Ticker(f.interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var werr error // the first failed report; later ones would fail the same way
+	keep := func(err error) {
+		if werr == nil && err != nil {
+			werr = fmt.Errorf("proxy: writing counters: %w", err)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			p.Close() // stop relaying first, so the final counters are final
+			keep(proxy.WriteReport(stdout, f.format, "final", p.Counters()))
+			return werr
+		case <-tick:
+			keep(proxy.WriteReport(stdout, f.format, "interval", p.Counters()))
+		case <-report:
+			keep(proxy.WriteReport(stdout, f.format, "signal", p.Counters()))
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package proxy
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Packets released together leave in batches (sendmmsg on Linux): a delay makes bursts
+// fall due at once. Every datagram must arrive whole, in order, both ways, whatever the
+// socket family, including IPv4 clients of a dual-stack listen socket.
+func TestBatchedWritesKeepEveryDatagramAndItsOrder(t *testing.T) {
+	tests := []struct {
+		name, listen, upstream, client string
+		size, n                        int
+	}{
+		{"ipv4 small", "127.0.0.1:0", "127.0.0.1:0", "udp4", 100, 500},
+		{"ipv4 large", "127.0.0.1:0", "127.0.0.1:0", "udp4", 60000, 40},
+		{"dual-stack listen, ipv4 client", ":0", "127.0.0.1:0", "udp4", 100, 500},
+		{"ipv6", "[::1]:0", "[::1]:0", "udp6", 1000, 300},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			network := "udp4"
+			if tc.client == "udp6" {
+				network = "udp6"
+				if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+					t.Skip("no IPv6 loopback:", err)
+				} else {
+					c.Close()
+				}
+			}
+			up := newEcho(t, network, tc.upstream)
+			// The same delay both ways: replies fall due in bursts too.
+			p := startProxy(t, up.LocalAddr().String(), "delay 5ms limit 10000", "delay 5ms limit 10000", 1,
+				func(c *Config) { c.Listen = tc.listen })
+			dst := p.Addr()
+			if tc.listen == ":0" {
+				dst = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: dst.Port}
+			}
+			c, err := net.DialUDP(tc.client, nil, dst)
+			require.NoError(t, err)
+			defer c.Close()
+			require.NoError(t, c.SetReadBuffer(8<<20))
+
+			got := make(chan []byte, tc.n)
+			go func() {
+				defer close(got)
+				buf := make([]byte, maxDatagram)
+				for range tc.n {
+					if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+						return
+					}
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					got <- append([]byte(nil), buf[:k]...)
+				}
+			}()
+			for i := range tc.n {
+				_, err := c.Write(makeDatagram(uint64(i), tc.size))
+				require.NoError(t, err)
+				if i%32 == 31 { // keep the burst within the kernel's socket buffers
+					waitFor(t, 5*time.Second, func() bool { return int(p.Counters().Reverse.Received) >= i-64 }, "echo too slow")
+				}
+			}
+			i := 0
+			for b := range got {
+				require.True(t, intact(b), "reply %d altered", i)
+				require.Len(t, b, tc.size)
+				require.Equal(t, uint64(i), seqOf(b), "reply %d out of order", i)
+				i++
+			}
+			require.Equal(t, tc.n, i, "replies")
+			// The counters catch up once the loop has finished the batch it was writing.
+			waitFor(t, 5*time.Second, func() bool { return p.Counters().Reverse.Delivered == uint64(tc.n) }, "reverse delivered")
+			k := p.Counters()
+			assert.Zero(t, k.Forward.WriteErrors+k.Reverse.WriteErrors)
+		})
+	}
+}
+
+func seqOf(b []byte) uint64 {
+	var s uint64
+	for _, x := range b[:8] {
+		s = s<<8 | uint64(x)
+	}
+	return s
+}

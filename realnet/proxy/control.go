@@ -1,0 +1,233 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+// maxControlBody bounds a request body: a profile is a line of text.
+const maxControlBody = 64 << 10
+
+// ErrNotLoopback is returned by ListenControl for an address other than loopback when
+// remote access was not allowed: the API changes the impairment with no authentication.
+var ErrNotLoopback = errors.New("proxy: control address is not loopback")
+
+// ListenControl opens the control API's TCP listener on addr. Unless allowRemote, the
+// address must be loopback (127.0.0.0/8, ::1, or a name such as localhost resolving to
+// one); ":PORT" and "0.0.0.0:PORT" listen on every interface and are refused.
+func ListenControl(addr string, allowRemote bool) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: control address %q: %w (want host:port, e.g. 127.0.0.1:8474)", addr, err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok && !allowRemote && !ta.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("%w: %q listens on %s; use a loopback address such as 127.0.0.1:8474, or allow remote access explicitly",
+			ErrNotLoopback, addr, ta.IP)
+	}
+	return ln, nil
+}
+
+// profileBody is a profile in requests and responses: tc netem text.
+type profileBody struct {
+	Netem string `json:"netem"`
+}
+
+// profilesBody holds both directions; in a PUT an absent direction is left unchanged.
+type profilesBody struct {
+	Forward *string `json:"forward,omitempty"`
+	Reverse *string `json:"reverse,omitempty"`
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// Handler returns the control API, JSON over HTTP:
+//
+//	GET   /counters              both directions' counters and the session table
+//	GET   /profile               {"forward": "<tc text>", "reverse": "<tc text>"}
+//	PUT   /profile               {"forward": "...", "reverse": "..."} (either may be left out)
+//	PATCH /profile               the same, with tc change semantics
+//	GET   /profile/{direction}   {"netem": "<tc text>"}; direction is forward or reverse
+//	PUT   /profile/{direction}   body {"netem": "delay 10ms loss 5%"} or the tc text as text/plain
+//	PATCH /profile/{direction}   the same, with tc change semantics
+//
+// PUT makes the text the whole profile (SetProfile); PATCH applies it as
+// "tc qdisc change" would (ChangeProfile: corrupt, rate, slot, the delay table and
+// correlations are kept unless given). Either takes effect at once, keeps queued packets
+// and counters, and answers with the profile now in force in canonical tc text. Errors
+// are {"error": "..."} with status 400 (the message names the offending token), 404,
+// 405 or 413.
+func (p *Proxy) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string][]string{"endpoints": {
+			"GET /counters", "GET /profile", "PUT /profile", "PATCH /profile",
+			"GET /profile/forward", "PUT /profile/forward", "PATCH /profile/forward",
+			"GET /profile/reverse", "PUT /profile/reverse", "PATCH /profile/reverse",
+		}})
+	})
+	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, p.Counters())
+	})
+	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, p.profiles())
+	})
+	mux.HandleFunc("PUT /profile", p.putProfiles(false))
+	mux.HandleFunc("PATCH /profile", p.putProfiles(true))
+	mux.HandleFunc("GET /profile/{direction}", func(w http.ResponseWriter, r *http.Request) {
+		d, err := ParseDirection(r.PathValue("direction"))
+		if err != nil {
+			writeError(w, http.StatusNotFound, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, profileBody{p.Profile(d).String()})
+	})
+	mux.HandleFunc("PUT /profile/{direction}", p.putProfile(false))
+	mux.HandleFunc("PATCH /profile/{direction}", p.putProfile(true))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("proxy: no endpoint %s %s (GET / lists them)", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func (p *Proxy) profiles() profilesBody {
+	f, r := p.Profile(Forward).String(), p.Profile(Reverse).String()
+	return profilesBody{Forward: &f, Reverse: &r}
+}
+
+// apply installs prof as PUT (replace) or PATCH (change) asks.
+func (p *Proxy) apply(d Direction, prof netem.Profile, change bool) {
+	if change {
+		p.ChangeProfile(d, prof)
+	} else {
+		p.SetProfile(d, prof)
+	}
+}
+
+func (p *Proxy) putProfile(change bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d, err := ParseDirection(r.PathValue("direction"))
+		if err != nil {
+			writeError(w, http.StatusNotFound, err)
+			return
+		}
+		body, status, err := readBody(w, r)
+		if err != nil {
+			writeError(w, status, err)
+			return
+		}
+		text := string(body)
+		if isJSON(r, body) {
+			var pb profileBody
+			if err := strictJSON(body, &pb); err != nil {
+				writeError(w, http.StatusBadRequest, fmt.Errorf(`proxy: body: %w (want {"netem": "<tc netem text>"})`, err))
+				return
+			}
+			text = pb.Netem
+		}
+		prof, err := netem.Parse(text)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+		p.apply(d, prof, change)
+		writeJSON(w, http.StatusOK, profileBody{p.Profile(d).String()})
+	}
+}
+
+func (p *Proxy) putProfiles(change bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, status, err := readBody(w, r)
+		if err != nil {
+			writeError(w, status, err)
+			return
+		}
+		var pb profilesBody
+		if err := strictJSON(body, &pb); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf(`proxy: body: %w (want {"forward": "<tc text>", "reverse": "<tc text>"})`, err))
+			return
+		}
+		if pb.Forward == nil && pb.Reverse == nil {
+			writeError(w, http.StatusBadRequest, errors.New(`proxy: body names no direction (want "forward" and/or "reverse")`))
+			return
+		}
+		// Parse both before applying either, so a bad reverse does not leave forward changed.
+		var profs [2]*netem.Profile
+		for d, text := range map[Direction]*string{Forward: pb.Forward, Reverse: pb.Reverse} {
+			if text == nil {
+				continue
+			}
+			prof, err := netem.Parse(*text)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, fmt.Errorf("proxy: %s: %w", d, err))
+				return
+			}
+			profs[d] = &prof
+		}
+		for _, d := range Directions {
+			if profs[d] != nil {
+				p.apply(d, *profs[d], change)
+			}
+		}
+		writeJSON(w, http.StatusOK, p.profiles())
+	}
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxControlBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("proxy: body larger than %d bytes", maxControlBody)
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("proxy: reading body: %w", err)
+	}
+	return b, 0, nil
+}
+
+// isJSON tells a JSON body from tc text: by its Content-Type if that is JSON or plain
+// text, otherwise by its first character (curl -d sends application/x-www-form-urlencoded
+// unless told otherwise, and tc text never starts with "{").
+func isJSON(r *http.Request, body []byte) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		return true
+	case "text/plain":
+		return false
+	}
+	return strings.HasPrefix(strings.TrimSpace(string(body)), "{")
+}
+
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, errorBody{err.Error()})
+}

@@ -1,0 +1,138 @@
+package proxy
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func call(t *testing.T, srv *httptest.Server, method, path, contentType, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), "%s %s: %s", method, path, raw)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(raw, &v), "%s %s answered %q", method, path, raw)
+	return resp.StatusCode, v
+}
+
+// canon is the canonical tc text of a profile, as the API answers with it.
+func canon(t *testing.T, text string) string {
+	t.Helper()
+	return mustParse(t, text).String()
+}
+
+func TestControlAPI(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "delay 10ms", "loss 1%", 1)
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name, method, path, ctype, body string
+		status                          int
+		want                            map[string]any // fields that must match
+		errHas                          string         // for errors: the message contains this
+	}{
+		{name: "read both profiles", method: "GET", path: "/profile", status: 200,
+			want: map[string]any{"forward": canon(t, "delay 10ms"), "reverse": canon(t, "loss 1%")}},
+		{name: "read one", method: "GET", path: "/profile/reverse", status: 200,
+			want: map[string]any{"netem": canon(t, "loss 1%")}},
+		{name: "replace with JSON", method: "PUT", path: "/profile/forward", ctype: "application/json",
+			body: `{"netem": "delay 5ms loss 2%"}`, status: 200, want: map[string]any{"netem": canon(t, "delay 5ms loss 2%")}},
+		{name: "replace with tc text", method: "PUT", path: "/profile/reverse", ctype: "text/plain",
+			body: "duplicate 3%", status: 200, want: map[string]any{"netem": canon(t, "duplicate 3%")}},
+		{name: "curl -d without a type", method: "PUT", path: "/profile/reverse",
+			ctype: "application/x-www-form-urlencoded", body: `{"netem":"corrupt 1%"}`, status: 200,
+			want: map[string]any{"netem": canon(t, "corrupt 1%")}},
+		{name: "change keeps what tc change keeps", method: "PATCH", path: "/profile/reverse", ctype: "text/plain",
+			body: "delay 2ms", status: 200, want: map[string]any{"netem": canon(t, "delay 2ms corrupt 1%")}},
+		{name: "replace both", method: "PUT", path: "/profile", body: `{"forward":"","reverse":"delay 1ms"}`,
+			status: 200, want: map[string]any{"forward": canon(t, ""), "reverse": canon(t, "delay 1ms")}},
+		{name: "bad tc text names the token", method: "PUT", path: "/profile/forward", ctype: "text/plain",
+			body: "delay 10ms bogus 3", status: 400, errHas: "bogus"},
+		{name: "bad JSON", method: "PUT", path: "/profile/forward", ctype: "application/json",
+			body: `{"netme": "loss 1%"}`, status: 400, errHas: "netme"},
+		{name: "bad reverse leaves forward alone", method: "PUT", path: "/profile",
+			body: `{"forward":"loss 50%","reverse":"loss 200%"}`, status: 400, errHas: "reverse"},
+		{name: "no direction", method: "PUT", path: "/profile", body: `{}`, status: 400, errHas: "no direction"},
+		{name: "unknown direction", method: "GET", path: "/profile/sideways", status: 404, errHas: "sideways"},
+		{name: "unknown path", method: "GET", path: "/toxics", status: 404, errHas: "GET /toxics"},
+		{name: "body too large", method: "PUT", path: "/profile/forward", ctype: "text/plain",
+			body: strings.Repeat("x", maxControlBody+1), status: 413, errHas: "larger"},
+		{name: "profiles after the failed PUTs", method: "GET", path: "/profile", status: 200,
+			want: map[string]any{"forward": canon(t, ""), "reverse": canon(t, "delay 1ms")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, v := call(t, srv, tc.method, tc.path, tc.ctype, tc.body)
+			require.Equal(t, tc.status, status, "answer %v", v)
+			for k, want := range tc.want {
+				assert.Equal(t, want, v[k], "field %q", k)
+			}
+			if tc.errHas != "" {
+				assert.Contains(t, v["error"], tc.errHas)
+			}
+		})
+	}
+
+	t.Run("counters", func(t *testing.T) {
+		c := dialer(t, p)
+		sendWindowed(t, p, c, 0, 10, 32, 10, 0)
+		settle(t, p, s, 5*time.Second)
+		status, v := call(t, srv, "GET", "/counters", "", "")
+		require.Equal(t, 200, status)
+		fwd := v["forward"].(map[string]any)
+		assert.Equal(t, 10.0, fwd["received"])
+		assert.Equal(t, 10.0, fwd["delivered"])
+		assert.Contains(t, v, "reverse")
+		assert.Equal(t, 1.0, v["sessions"].(map[string]any)["active"])
+		assert.Contains(t, v, "elapsed_s")
+	})
+}
+
+func TestListenControlRefusesNonLoopback(t *testing.T) {
+	tests := []struct {
+		addr        string
+		allowRemote bool
+		wantErr     error
+	}{
+		{"127.0.0.1:0", false, nil},
+		{"localhost:0", false, nil},
+		{":0", false, ErrNotLoopback},
+		{"0.0.0.0:0", false, ErrNotLoopback},
+		{":0", true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.addr, func(t *testing.T) {
+			ln, err := ListenControl(tc.addr, tc.allowRemote)
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+				assert.Contains(t, err.Error(), "loopback")
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, ln.Close())
+		})
+	}
+	_, err := ListenControl("nonsense", false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "host:port")
+	assert.False(t, errors.Is(err, ErrNotLoopback))
+}

@@ -1,0 +1,111 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// DirectionStats are one direction's counters: the link's (as simnet reports its links)
+// plus what happened at the sockets around it. Conservation, as for netem.Stats:
+// Sent + Duplicated = Delivered + Lost + LimitDrops + InFlight, and
+// Received = Sent + Rejected.
+type DirectionStats struct {
+	Received uint64 `json:"received"` // datagrams read from the socket
+	Rejected uint64 `json:"rejected"` // read but not relayed: session table full (forward only)
+
+	Sent       uint64 `json:"sent"`        // given to the link
+	Delivered  uint64 `json:"delivered"`   // copies released by the link and written to the socket
+	Lost       uint64 `json:"lost"`        // copies removed by the loss model
+	Duplicated uint64 `json:"duplicated"`  // clones made by duplicate
+	Corrupted  uint64 `json:"corrupted"`   // copies with one bit flipped
+	Reordered  uint64 `json:"reordered"`   // copies sent at once by reorder
+	LimitDrops uint64 `json:"limit_drops"` // copies tail-dropped at the profile's limit
+	InFlight   uint64 `json:"in_flight"`   // copies in the link or waiting to be written
+
+	WriteErrors uint64 `json:"write_errors"` // delivered copies the socket refused (counted in Delivered too)
+	ReadErrors  uint64 `json:"read_errors"`  // socket read errors (e.g. ICMP unreachable)
+	BytesOut    uint64 `json:"bytes_out"`    // payload bytes of the delivered copies
+
+	// How well the host honoured the due times: how long after its due time each
+	// delivered copy was written, in microseconds (timer and scheduling latency).
+	LateMeanUS float64 `json:"late_mean_us"`
+	LateMaxUS  float64 `json:"late_max_us"`
+}
+
+// SessionStats describe the client table.
+type SessionStats struct {
+	Active   int    `json:"active"`   // sessions open now
+	Opened   uint64 `json:"opened"`   // sessions ever opened
+	Expired  uint64 `json:"expired"`  // sessions closed for being idle
+	Rejected uint64 `json:"rejected"` // datagrams from new clients dropped: table full or no socket
+}
+
+// Counters is a snapshot of a proxy's counters.
+type Counters struct {
+	Elapsed  time.Duration  `json:"-"` // since the proxy started
+	Forward  DirectionStats `json:"forward"`
+	Reverse  DirectionStats `json:"reverse"`
+	Sessions SessionStats   `json:"sessions"`
+}
+
+// Direction returns the counters of direction d.
+func (c Counters) Direction(d Direction) DirectionStats {
+	if d == Reverse {
+		return c.Reverse
+	}
+	return c.Forward
+}
+
+// MarshalJSON writes elapsed as seconds beside the counters.
+func (c Counters) MarshalJSON() ([]byte, error) {
+	type plain Counters // no MarshalJSON: avoids recursion
+	return json.Marshal(struct {
+		ElapsedSec float64 `json:"elapsed_s"`
+		plain
+	}{c.Elapsed.Seconds(), plain(c)})
+}
+
+// Report formats.
+const (
+	FormatText = "text"
+	FormatJSON = "json"
+)
+
+// WriteReport writes c as one report: in text, one line per direction and one for the
+// sessions; in JSON, one object on one line. event says what prompted it ("interval",
+// "signal", "final"; may be empty).
+func WriteReport(w io.Writer, format, event string, c Counters) error {
+	switch format {
+	case FormatJSON:
+		type plain Counters
+		b, err := json.Marshal(struct {
+			Event      string  `json:"event,omitempty"`
+			ElapsedSec float64 `json:"elapsed_s"`
+			plain
+		}{event, c.Elapsed.Seconds(), plain(c)})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	case FormatText:
+		prefix := fmt.Sprintf("proxy %8.3fs", c.Elapsed.Seconds())
+		if event != "" {
+			prefix += " " + event
+		}
+		for _, d := range Directions {
+			s := c.Direction(d)
+			if _, err := fmt.Fprintf(w, "%s %-7s received=%d rejected=%d sent=%d delivered=%d lost=%d duplicated=%d corrupted=%d reordered=%d limit_drops=%d in_flight=%d write_errors=%d read_errors=%d bytes_out=%d late_mean_us=%.1f late_max_us=%.1f\n",
+				prefix, d, s.Received, s.Rejected, s.Sent, s.Delivered, s.Lost, s.Duplicated, s.Corrupted,
+				s.Reordered, s.LimitDrops, s.InFlight, s.WriteErrors, s.ReadErrors, s.BytesOut, s.LateMeanUS, s.LateMaxUS); err != nil {
+				return err
+			}
+		}
+		_, err := fmt.Fprintf(w, "%s %-7s active=%d opened=%d expired=%d rejected=%d\n",
+			prefix, "session", c.Sessions.Active, c.Sessions.Opened, c.Sessions.Expired, c.Sessions.Rejected)
+		return err
+	}
+	return fmt.Errorf("proxy: report format %q; accepted: %s, %s", format, FormatText, FormatJSON)
+}

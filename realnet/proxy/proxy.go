@@ -1,0 +1,232 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/dist-example/dist-example/simnet/netem"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxSessions = 1024
+	DefaultIdleTimeout = 60 * time.Second
+	DefaultReadBuffer  = 4 << 20
+)
+
+// maxDatagram is the read buffer size: every UDP payload fits, so nothing is truncated.
+const maxDatagram = 64 << 10
+
+// Config describes one proxy. Listen and Upstream are required.
+type Config struct {
+	Listen   string // "host:port" the clients send to; port 0 picks one (see Proxy.Addr)
+	Upstream string // "host:port" of the real server
+
+	Forward netem.Profile // impairs client -> upstream; the zero Profile impairs nothing
+	Reverse netem.Profile // impairs upstream -> client
+
+	// Seed drives both links' random draws; each direction gets its own stream derived
+	// from it (SeedFor), so a run is described by the profiles and this number. A
+	// profile's own tc "seed N" overrides it for netem's PRNG of that link, as in tc.
+	Seed uint64
+
+	MaxSessions int           // clients relayed at once; 0 means DefaultMaxSessions
+	IdleTimeout time.Duration // a client silent this long (both ways) is forgotten; 0 means DefaultIdleTimeout
+	ReadBuffer  int           // socket receive buffer asked for, bytes; 0 means DefaultReadBuffer, <0 leaves the OS default
+
+	// Clock drives the links (their now and the delivery timer); nil means the real
+	// clock. Socket deadlines, which pace idle-session sweeps, stay on the wall clock.
+	Clock clock.Clock
+}
+
+// Proxy relays UDP datagrams between clients and one upstream, each direction through
+// its own netem link. Methods are safe for concurrent use.
+type Proxy struct {
+	cfg        Config        // read-only, defaults filled in
+	clk        clock.Clock   // read-only
+	start      time.Time     // read-only: the links' epoch
+	listen     *net.UDPConn  // read-only
+	upstream   *net.UDPAddr  // read-only
+	upOverhead int           // read-only: header bytes toward the upstream
+	pool       *bufPool      // read-only
+	dirs       [2]*direction // read-only
+	done       chan struct{} // closed by Close
+	closeOnce  sync.Once
+	closeErr   error // set once by Close
+	wg         sync.WaitGroup
+
+	sessMu   sync.Mutex
+	sessions map[netip.AddrPort]*session // requires sessMu
+	closed   bool                        // requires sessMu
+
+	sessOpened, sessExpired, sessRejected atomic.Uint64
+}
+
+// Errors for bad configurations; New wraps them with the offending value.
+var (
+	ErrNoListen   = errors.New("proxy: no listen address (want host:port, e.g. 127.0.0.1:9001)")
+	ErrNoUpstream = errors.New("proxy: no upstream address (want host:port, e.g. 127.0.0.1:9000)")
+	ErrSelfLoop   = errors.New("proxy: the upstream is the proxy's own listen address")
+)
+
+// New opens the listen socket and starts relaying. Close stops it.
+func New(cfg Config) (*Proxy, error) {
+	if cfg.Listen == "" {
+		return nil, ErrNoListen
+	}
+	if cfg.Upstream == "" {
+		return nil, ErrNoUpstream
+	}
+	if cfg.MaxSessions < 0 {
+		return nil, fmt.Errorf("proxy: max sessions %d; want 0 (default %d) or more", cfg.MaxSessions, DefaultMaxSessions)
+	}
+	if cfg.IdleTimeout < 0 {
+		return nil, fmt.Errorf("proxy: idle timeout %v; want 0 (default %v) or more", cfg.IdleTimeout, DefaultIdleTimeout)
+	}
+	if cfg.MaxSessions == 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.ReadBuffer == 0 {
+		cfg.ReadBuffer = DefaultReadBuffer
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+
+	up, err := net.ResolveUDPAddr("udp", cfg.Upstream)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: upstream address %q: %w (want host:port)", cfg.Upstream, err)
+	}
+	if up.Port == 0 {
+		return nil, fmt.Errorf("proxy: upstream address %q has port 0; want a port in 1..65535", cfg.Upstream)
+	}
+	laddr, err := net.ResolveUDPAddr("udp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen address %q: %w (want host:port)", cfg.Listen, err)
+	}
+	ln, err := net.ListenUDP("udp", laddr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen on %q: %w", cfg.Listen, err)
+	}
+	if selfLoop(ln.LocalAddr().(*net.UDPAddr), up) {
+		ln.Close()
+		return nil, fmt.Errorf("%w (listen %s, upstream %s)", ErrSelfLoop, ln.LocalAddr(), up)
+	}
+	if cfg.ReadBuffer > 0 {
+		_ = ln.SetReadBuffer(cfg.ReadBuffer) // best effort; the kernel may cap it
+		_ = ln.SetWriteBuffer(cfg.ReadBuffer)
+	}
+
+	toClients, err := newToClient(ln)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("proxy: listen socket: %w", err)
+	}
+	p := &Proxy{
+		cfg: cfg, clk: cfg.Clock, start: cfg.Clock.Now(), listen: ln, upstream: up,
+		upOverhead: ipUDPOverhead(up.AddrPort().Addr()),
+		pool:       newBufPool(),
+		done:       make(chan struct{}),
+		sessions:   make(map[netip.AddrPort]*session),
+	}
+	p.dirs[Forward] = newDirection(Forward, cfg.Forward, SeedFor(cfg.Seed, Forward), p.now, p.clk, p.pool, p.done,
+		toUpstream{})
+	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), p.now, p.clk, p.pool, p.done,
+		toClients)
+
+	p.wg.Add(3)
+	go func() { defer p.wg.Done(); p.dirs[Forward].loop() }()
+	go func() { defer p.wg.Done(); p.dirs[Reverse].loop() }()
+	go p.readClients()
+	return p, nil
+}
+
+// selfLoop reports whether relaying to up would send datagrams back into the proxy.
+func selfLoop(listen, up *net.UDPAddr) bool {
+	if listen.Port != up.Port {
+		return false
+	}
+	return listen.IP.Equal(up.IP) || (listen.IP.IsUnspecified() && (up.IP.IsLoopback() || up.IP.IsUnspecified()))
+}
+
+// SeedFor derives the seed of one direction's link from the proxy's seed, so the two
+// directions draw independent streams and either can be replayed in simnet.
+func SeedFor(seed uint64, d Direction) uint64 {
+	// splitmix64 of seed and direction: consecutive seeds give unrelated streams.
+	z := seed + 0x9e3779b97f4a7c15*uint64(d+1)
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// now is the links' time: real time since the proxy started.
+func (p *Proxy) now() time.Duration { return p.clk.Since(p.start) }
+
+// Addr is the address clients send to (with the port chosen when Listen had port 0).
+func (p *Proxy) Addr() *net.UDPAddr { return p.listen.LocalAddr().(*net.UDPAddr) }
+
+// Upstream is the resolved upstream address.
+func (p *Proxy) Upstream() *net.UDPAddr { return p.upstream }
+
+// Seed is the seed the links were derived from.
+func (p *Proxy) Seed() uint64 { return p.cfg.Seed }
+
+// Profile returns the profile currently impairing direction d.
+func (p *Proxy) Profile(d Direction) netem.Profile { return p.dirs[d].profile() }
+
+// SetProfile makes prof, exactly, direction d's profile from the next datagram on (as
+// deleting and re-adding the qdisc would), but packets already queued keep their due
+// times and no counter is reset.
+func (p *Proxy) SetProfile(d Direction, prof netem.Profile) { p.dirs[d].setProfile(prof, false) }
+
+// ChangeProfile applies prof to direction d with the semantics of
+// "tc qdisc change ... netem": settings prof leaves out are reset or kept as tc
+// does (corrupt, rate, slot, the delay table and correlations are kept; see
+// netem.Link.SetProfile). It returns the profile now in force. Queued packets and
+// counters are kept.
+func (p *Proxy) ChangeProfile(d Direction, prof netem.Profile) netem.Profile {
+	return p.dirs[d].setProfile(prof, true)
+}
+
+// Counters returns a snapshot of both directions' counters and the session table.
+func (p *Proxy) Counters() Counters {
+	c := Counters{Elapsed: p.now()}
+	c.Forward = p.dirs[Forward].stats()
+	c.Reverse = p.dirs[Reverse].stats()
+	p.sessMu.Lock()
+	c.Sessions.Active = len(p.sessions)
+	p.sessMu.Unlock()
+	c.Sessions.Opened = p.sessOpened.Load()
+	c.Sessions.Expired = p.sessExpired.Load()
+	c.Sessions.Rejected = p.sessRejected.Load()
+	return c
+}
+
+// Close stops relaying, closes every socket and waits for every goroutine the proxy
+// started. Packets still queued in the links are abandoned (they stay counted InFlight).
+func (p *Proxy) Close() error {
+	p.closeOnce.Do(func() {
+		close(p.done)
+		p.closeErr = p.listen.Close()
+		p.sessMu.Lock()
+		p.closed = true
+		all := p.sessions
+		p.sessions = map[netip.AddrPort]*session{}
+		p.sessMu.Unlock()
+		for _, s := range all {
+			s.conn.Close()
+		}
+		p.wg.Wait()
+	})
+	return p.closeErr
+}

@@ -1,0 +1,194 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// session is one client: its own upstream socket, so the upstream's replies to that
+// socket can only be for this client and find their way back to it.
+type session struct {
+	client   netip.AddrPort  // read-only
+	conn     *net.UDPConn    // read-only: connected to the upstream
+	raw      syscall.RawConn // read-only: conn's, for batched writes
+	overhead int             // read-only: IP+UDP header bytes toward the upstream
+
+	lastActive atomic.Int64 // nanoseconds since the proxy started, of the last datagram either way
+	inflight   atomic.Int64 // copies of this session's datagrams queued in either link
+}
+
+// ipUDPOverhead is what the rate limiter charges on top of a payload: the UDP header and
+// the IP header of the family the datagram travels on (link-layer framing is left to the
+// profile's own overhead argument, as tc's rate does).
+func ipUDPOverhead(a netip.Addr) int {
+	if a.Is4() || a.Is4In6() {
+		return 20 + 8
+	}
+	return 40 + 8
+}
+
+// lookup returns the client's session, opening one if there is room. It runs only on
+// the listen reader, the one goroutine that creates and expires sessions.
+func (p *Proxy) lookup(client netip.AddrPort, now time.Duration) *session {
+	p.sessMu.Lock()
+	s := p.sessions[client]
+	full := len(p.sessions) >= p.cfg.MaxSessions
+	closed := p.closed
+	p.sessMu.Unlock()
+	if s != nil {
+		return s
+	}
+	if closed || full {
+		p.sessRejected.Add(1)
+		return nil
+	}
+	conn, err := net.DialUDP("udp", nil, p.upstream)
+	if err != nil { // out of descriptors or ports: drop this datagram, keep serving others
+		p.sessRejected.Add(1)
+		return nil
+	}
+	if p.cfg.ReadBuffer > 0 {
+		_ = conn.SetReadBuffer(p.cfg.ReadBuffer) // best effort; the kernel may cap it
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		conn.Close()
+		p.sessRejected.Add(1)
+		return nil
+	}
+	s = &session{client: client, conn: conn, raw: raw, overhead: p.upOverhead}
+	s.lastActive.Store(int64(now))
+
+	p.sessMu.Lock()
+	if p.closed {
+		p.sessMu.Unlock()
+		conn.Close()
+		p.sessRejected.Add(1)
+		return nil
+	}
+	p.sessions[client] = s
+	p.wg.Add(1)
+	p.sessMu.Unlock()
+	p.sessOpened.Add(1)
+	go p.readUpstream(s)
+	return s
+}
+
+// sweep closes sessions idle for IdleTimeout with nothing queued; closing the socket ends
+// the session's reader.
+func (p *Proxy) sweep(now time.Duration) {
+	var idle []*session
+	p.sessMu.Lock()
+	for k, s := range p.sessions {
+		if s.inflight.Load() == 0 && now-time.Duration(s.lastActive.Load()) >= p.cfg.IdleTimeout {
+			delete(p.sessions, k)
+			idle = append(idle, s)
+		}
+	}
+	p.sessMu.Unlock()
+	for _, s := range idle {
+		s.conn.Close()
+		p.sessExpired.Add(1)
+	}
+}
+
+// sweepEvery is how often the listen reader looks for idle sessions: a session expires
+// between IdleTimeout and IdleTimeout+sweepEvery after its last datagram.
+func (p *Proxy) sweepEvery() time.Duration {
+	return min(max(p.cfg.IdleTimeout/4, 10*time.Millisecond), 5*time.Second)
+}
+
+// readClients relays datagrams from clients into the forward link, and expires idle
+// sessions between reads (a read deadline wakes it when no traffic comes). Where the
+// platform allows, one system call reads a burst of datagrams.
+func (p *Proxy) readClients() {
+	defer p.wg.Done()
+	fwd := p.dirs[Forward]
+	every := p.sweepEvery()
+	nextSweep := p.now() + every
+	_ = p.listen.SetReadDeadline(time.Now().Add(every)) // sockets run on the wall clock, whatever drives the links
+
+	var buf []byte
+	var rcv *receiver
+	rc, err := p.listen.SyscallConn()
+	if batchingSupported && err == nil {
+		rcv = newReceiver()
+	} else {
+		buf = make([]byte, maxDatagram)
+	}
+	for {
+		var n int
+		var err error
+		var from netip.AddrPort
+		if rcv != nil {
+			n, err = rcv.recv(rc)
+		} else {
+			var size int
+			size, from, err = p.listen.ReadFromUDPAddrPort(buf)
+			n = 1
+			buf = buf[:cap(buf)]
+			if err == nil {
+				buf = buf[:size]
+			}
+		}
+		now := p.now()
+		if now >= nextSweep {
+			p.sweep(now)
+			nextSweep = now + every
+			_ = p.listen.SetReadDeadline(time.Now().Add(every)) // sockets run on the wall clock, whatever drives the links
+		}
+		if err != nil {
+			switch {
+			case errors.Is(err, net.ErrClosed):
+				return
+			case errors.Is(err, os.ErrDeadlineExceeded):
+			default: // e.g. ICMP errors surfacing on the socket: count, keep serving
+				fwd.readErrors.Add(1)
+			}
+			continue
+		}
+		for i := range n {
+			data := buf
+			if rcv != nil {
+				data, from = rcv.datagram(i)
+			}
+			fwd.received.Add(1)
+			s := p.lookup(from, now)
+			if s == nil {
+				fwd.rejected.Add(1)
+				continue
+			}
+			s.lastActive.Store(int64(now))
+			fwd.enqueue(s, data, s.overhead)
+		}
+	}
+}
+
+// readUpstream relays the upstream's replies for one session into the reverse link.
+func (p *Proxy) readUpstream(s *session) {
+	defer p.wg.Done()
+	rev := p.dirs[Reverse]
+	buf := make([]byte, maxDatagram)
+	overhead := ipUDPOverhead(s.client.Addr())
+	for {
+		n, err := s.conn.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// A connected socket reports an earlier ICMP port unreachable as
+			// ECONNREFUSED once; the upstream may come back, so keep reading.
+			rev.readErrors.Add(1)
+			continue
+		}
+		now := p.now()
+		rev.received.Add(1)
+		s.lastActive.Store(int64(now))
+		rev.enqueue(s, buf[:n], overhead)
+	}
+}
