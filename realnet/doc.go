@@ -1,7 +1,8 @@
 // Package realnet runs the transport interfaces on the kernel's UDP: *net.UDPConn is the
 // transport.PacketConn and clock.New() the transport.Clock. It also reads the two things
 // a real-network test needs to tell network loss from receiver loss: the socket receive
-// buffer size (SetReadBuffer) and the host's UDP counters (ReadUDPCounters).
+// buffer size (SetReadBuffer) and the host's UDP counters (ReadUDPCounters,
+// ReadUDP6Counters). BatchConn adds batched sending for senders that burst.
 //
 // Usage:
 //
@@ -20,6 +21,10 @@
 //	if err != nil { ... }
 //	defer conn.Close()
 //	_, err = conn.WriteTo(payload, dst)
+//
+//	// Sender of bursts: up to 64 datagrams per system call (sendmmsg on Linux).
+//	bc := realnet.NewBatchConn(conn)
+//	_, err = bc.WriteBatchTo(payloads, dst)
 //
 // The package's tests run the transport/transporttest conformance suite over 127.0.0.1
 // and [::1].

@@ -10,8 +10,11 @@ import (
 	"strings"
 )
 
-// snmpPath is Linux's system-wide protocol counter file.
-const snmpPath = "/proc/net/snmp"
+// snmpPath and snmp6Path are Linux's system-wide protocol counter files, IPv4 and IPv6.
+const (
+	snmpPath  = "/proc/net/snmp"
+	snmp6Path = "/proc/net/snmp6"
+)
 
 // UDPCounters are the kernel's system-wide UDP counters (the "Udp:" lines of
 // /proc/net/snmp). They count every UDP socket on the host, not one conn, so compare
@@ -38,6 +41,47 @@ func ReadUDPCounters() (UDPCounters, error) {
 		return UDPCounters{}, fmt.Errorf("realnet: UDP counters from %s: %w", snmpPath, err)
 	}
 	return c, nil
+}
+
+// ReadUDP6Counters reads the IPv6 UDP counters (the Udp6 lines of /proc/net/snmp6).
+// Linux counts datagrams on IPv6 sockets there, except IPv4 datagrams delivered to a
+// dual-stack socket, which are counted by ReadUDPCounters. It fails where that file
+// does not exist (other systems, or IPv6 disabled).
+func ReadUDP6Counters() (UDPCounters, error) {
+	f, err := os.Open(snmp6Path)
+	if err != nil {
+		return UDPCounters{}, fmt.Errorf("realnet: UDP6 counters: %w", err)
+	}
+	defer f.Close()
+	c, err := parseUDP6Counters(f)
+	if err != nil {
+		return UDPCounters{}, fmt.Errorf("realnet: UDP6 counters from %s: %w", snmp6Path, err)
+	}
+	return c, nil
+}
+
+// Add returns the sum of c and o, e.g. the IPv4 and IPv6 counters of a host.
+func (c UDPCounters) Add(o UDPCounters) UDPCounters {
+	return UDPCounters{
+		InDatagrams:  c.InDatagrams + o.InDatagrams,
+		NoPorts:      c.NoPorts + o.NoPorts,
+		InErrors:     c.InErrors + o.InErrors,
+		OutDatagrams: c.OutDatagrams + o.OutDatagrams,
+		RcvbufErrors: c.RcvbufErrors + o.RcvbufErrors,
+		SndbufErrors: c.SndbufErrors + o.SndbufErrors,
+	}
+}
+
+// Sub returns c - o, counter by counter: the change between two readings o and c.
+func (c UDPCounters) Sub(o UDPCounters) UDPCounters {
+	return UDPCounters{
+		InDatagrams:  c.InDatagrams - o.InDatagrams,
+		NoPorts:      c.NoPorts - o.NoPorts,
+		InErrors:     c.InErrors - o.InErrors,
+		OutDatagrams: c.OutDatagrams - o.OutDatagrams,
+		RcvbufErrors: c.RcvbufErrors - o.RcvbufErrors,
+		SndbufErrors: c.SndbufErrors - o.SndbufErrors,
+	}
 }
 
 // maxSNMPLine bounds a line so a malformed file cannot make the parser buffer without
@@ -69,6 +113,28 @@ func parseUDPCounters(r io.Reader) (UDPCounters, error) {
 		return UDPCounters{}, errors.New(`no "Udp:" lines`)
 	}
 	return UDPCounters{}, errors.New(`"Udp:" header line has no value line after it`)
+}
+
+// parseUDP6Counters reads the snmp6 format, one "Udp6Name value" pair per line.
+func parseUDP6Counters(r io.Reader) (UDPCounters, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxSNMPLine)
+	var names, values []string
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 2 || !strings.HasPrefix(fields[0], "Udp6") {
+			continue
+		}
+		names = append(names, strings.TrimPrefix(fields[0], "Udp6"))
+		values = append(values, fields[1])
+	}
+	if err := sc.Err(); err != nil {
+		return UDPCounters{}, err
+	}
+	if names == nil {
+		return UDPCounters{}, errors.New(`no "Udp6" lines`)
+	}
+	return udpCountersFrom(names, values)
 }
 
 func udpCountersFrom(names, values []string) (UDPCounters, error) {

@@ -54,6 +54,66 @@ func TestParseUDPCounters(t *testing.T) {
 	}
 }
 
+func TestParseUDP6Counters(t *testing.T) {
+	const sample = "Ip6InReceives                   \t5\nUdp6InDatagrams                 \t19\nUdp6NoPorts \t2\n" +
+		"Udp6InErrors\t7\nUdp6OutDatagrams\t20\nUdp6RcvbufErrors\t5\nUdp6SndbufErrors\t1\nUdp6InCsumErrors\t0\n" +
+		"UdpLite6InDatagrams\t90\n"
+	for _, tc := range []struct {
+		name, text string
+		want       UDPCounters
+		wantErr    string
+	}{
+		{"linux 6", sample, UDPCounters{InDatagrams: 19, NoPorts: 2, InErrors: 7, OutDatagrams: 20, RcvbufErrors: 5, SndbufErrors: 1}, ""},
+		{"no Udp6 lines", "Ip6InReceives 5\n", UDPCounters{}, `no "Udp6" lines`},
+		{"missing counter", "Udp6InDatagrams 1\nUdp6NoPorts 2\n", UDPCounters{}, "lacks InErrors, OutDatagrams, RcvbufErrors, SndbufErrors"},
+		{"not a number", strings.Replace(sample, "\t19", "\tx", 1), UDPCounters{}, `InDatagrams: value "x"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseUDP6Counters(strings.NewReader(tc.text))
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestUDPCountersArithmetic(t *testing.T) {
+	a := UDPCounters{1, 2, 3, 4, 5, 6}
+	b := UDPCounters{10, 20, 30, 40, 50, 60}
+	assert.Equal(t, UDPCounters{11, 22, 33, 44, 55, 66}, a.Add(b))
+	assert.Equal(t, UDPCounters{9, 18, 27, 36, 45, 54}, b.Sub(a))
+}
+
+// TestReadUDP6CountersLive: a datagram over [::1] moves the IPv6 counters.
+func TestReadUDP6CountersLive(t *testing.T) {
+	if _, err := os.Stat(snmp6Path); err != nil {
+		t.Skipf("%s not available here: %v", snmp6Path, err)
+	}
+	rx, err := Listen("[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	defer rx.Close()
+	before, err := ReadUDP6Counters()
+	require.NoError(t, err)
+	tx, dst, err := Dial(rx.LocalAddr().String())
+	require.NoError(t, err)
+	defer tx.Close()
+	require.NoError(t, rx.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err = tx.WriteTo([]byte("count me"), dst)
+	require.NoError(t, err)
+	_, _, err = rx.ReadFrom(make([]byte, 16))
+	require.NoError(t, err)
+	after, err := ReadUDP6Counters()
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, after.OutDatagrams, before.OutDatagrams+1)
+	assert.GreaterOrEqual(t, after.InDatagrams, before.InDatagrams+1)
+}
+
 // TestReadUDPCountersLive checks the live file parses and that counters move the way
 // sending one datagram over loopback should move them.
 func TestReadUDPCountersLive(t *testing.T) {

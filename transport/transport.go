@@ -32,6 +32,17 @@ type PacketConn interface {
 	Close() error
 }
 
+// BatchWriter is optionally implemented by a PacketConn that can send several datagrams
+// in one system call (sendmmsg on Linux; realnet.BatchConn). A sender with several
+// datagrams due at once uses it when the conn has it and WriteTo when not, so a network
+// need not implement it (the simulator does not).
+type BatchWriter interface {
+	// WriteBatchTo sends each of ps as one datagram to addr, in order, and returns how
+	// many were sent: len(ps), or fewer with a non-nil error (net.ErrClosed after Close,
+	// as WriteTo). It need not be safe for concurrent use with itself.
+	WriteBatchTo(ps [][]byte, addr net.Addr) (n int, err error)
+}
+
 // Clock is the part of package time the application uses. clock.New() and *clock.Mock from
 // github.com/benbjohnson/clock satisfy it, and so does the simulator's virtual clock.
 // The application reads time only through a Clock, never through package time's globals,

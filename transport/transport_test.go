@@ -9,6 +9,12 @@ import (
 	"github.com/dist-example/dist-example/transport"
 )
 
+// Compile-time checks: benbjohnson/clock's real and mock clocks are transport.Clocks.
+var (
+	_ transport.Clock = clock.New()
+	_ transport.Clock = (*clock.Mock)(nil)
+)
+
 func TestClocksSatisfyClock(t *testing.T) {
 	var c transport.Clock = clock.New()
 	if c.Now().IsZero() {
