@@ -81,7 +81,7 @@ func (q *queue[T]) head() (entry, bool) {
 // It moves the hole at the root down to a leaf along the smaller children, one
 // comparison per level, then lets the last entry rise from there (Floyd's variant):
 // the last entry belongs near the bottom, so this halves the comparisons of a plain
-// sift-down, and comparisons of jittered times are branch mispredictions.
+// sift-down. The descent picks each child without a branch (see first).
 func (q *queue[T]) pop(dst *Packet[T]) {
 	h := q.heap
 	top := h[0]
@@ -91,8 +91,8 @@ func (q *queue[T]) pop(dst *Packet[T]) {
 	if n > 0 {
 		i := 0
 		for c := 1; c < n; c = 2*i + 1 {
-			if c+1 < n && q.less(h[c+1], h[c]) {
-				c++
+			if c+1 < n {
+				c = q.first(h, c)
 			}
 			h[i] = h[c]
 			i = c
@@ -109,6 +109,25 @@ func (q *queue[T]) pop(dst *Packet[T]) {
 	}
 	q.heap = h
 	q.take(top.idx, dst)
+}
+
+// first returns c or c+1, whichever of the siblings h[c] and h[c+1] comes first. The
+// choice between jittered times is a coin flip to the branch predictor, so it is made
+// without a branch (the compiler turns the conditional increment into a CMOV); only
+// equal times, rare under jitter and predictable without it, take the tie-break branch.
+func (q *queue[T]) first(h []entry, c int) int {
+	l, r := h[c], h[c+1]
+	if l.key == r.key {
+		if q.ords[r.idx] < q.ords[l.idx] {
+			return c + 1
+		}
+		return c
+	}
+	d := 0
+	if r.key < l.key {
+		d = 1
+	}
+	return c + d
 }
 
 func (q *queue[T]) pushImm(p *Packet[T]) { q.imm = append(q.imm, q.store(p)) }
