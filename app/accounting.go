@@ -14,7 +14,7 @@ type Accounting struct {
 	tick    uint64
 
 	iv      Counts // current interval; Expected holds retired streams' share only
-	closed  Counts // all finished intervals; Expected unused (see retired)
+	closed  Counts // all finished intervals, summed (Lost: declarations); Expected unused (see retired)
 	retired int64  // Expected of streams already ended (restart, eviction, Finish)
 }
 
@@ -62,6 +62,10 @@ func (a *Accounting) Record(src netip.AddrPort, n int64) Class {
 		a.iv.Duplicates = satAdd(a.iv.Duplicates, 1)
 	case ClassLate:
 		a.iv.Late = satAdd(a.iv.Late, 1)
+		a.iv.Reordered = satAdd(a.iv.Reordered, 1)
+		a.unique(n)
+	case ClassStale:
+		a.iv.Stale = satAdd(a.iv.Stale, 1)
 	case ClassRestart:
 		a.retire(s)
 		s.reset(n)
@@ -117,7 +121,8 @@ func (a *Accounting) newStream() *stream {
 	return old // reset by the caller
 }
 
-// retire ends s's stream: its unseen numbers are lost and its ranges become history.
+// retire ends s's stream: its unseen, undeclared numbers are declared lost and its
+// ranges become history.
 func (a *Accounting) retire(s *stream) {
 	a.iv.Lost = satAdd(a.iv.Lost, satU(s.finish()))
 	a.iv.Expected = satAdd(a.iv.Expected, satU(s.ivSpan()))
@@ -125,7 +130,8 @@ func (a *Accounting) retire(s *stream) {
 	s.ivSeen = false
 }
 
-// Interval returns the counts of the current interval so far.
+// Interval returns the counts of the current interval so far: its Lost does not yet
+// include what the interval's Cut will declare.
 func (a *Accounting) Interval() Counts {
 	c := a.iv
 	for _, s := range a.streams {
@@ -135,7 +141,15 @@ func (a *Accounting) Interval() Counts {
 }
 
 // Cut ends the current interval and returns its counts; the next interval starts empty.
+// It first declares lost, in the interval it ends, every number still missing that is at
+// most its stream's highest at the previous Cut (see Counts.Lost); its cost is bounded
+// by MaxSources windows, whatever the interval held.
 func (a *Accounting) Cut() Counts {
+	for _, s := range a.streams {
+		if lost := s.cut(); lost > 0 {
+			a.iv.Lost = satAdd(a.iv.Lost, satU(lost))
+		}
+	}
 	c := a.Interval()
 	a.closed = merge(a.closed, c)
 	a.iv = Counts{}
@@ -145,10 +159,12 @@ func (a *Accounting) Cut() Counts {
 	return c
 }
 
-// Totals returns the running totals, the current interval included. Lost counts only the
-// numbers already given up on; Finish adds those still awaited in the windows.
+// Totals returns the running totals, the current interval included. Lost counts the
+// numbers declared lost and not found since (the intervals' Lost less their Late);
+// Finish adds those still awaited in the windows.
 func (a *Accounting) Totals() Counts {
 	c := merge(a.closed, a.iv)
+	c.Lost = max(c.Lost-c.Late, 0) // every late number was declared first: >= 0 unless saturated
 	c.Expected = a.retired
 	for _, s := range a.streams {
 		c.Expected = satAdd(c.Expected, satU(s.span()))
@@ -156,8 +172,8 @@ func (a *Accounting) Totals() Counts {
 	return c
 }
 
-// Finish ends every stream, counting their unseen numbers as lost in the current
-// interval, and returns the totals. Numbers recorded afterwards start new streams.
+// Finish ends every stream, declaring their unseen numbers lost in the current interval,
+// and returns the totals. Numbers recorded afterwards start new streams.
 func (a *Accounting) Finish() Counts {
 	for src, s := range a.streams {
 		a.retire(s)

@@ -54,18 +54,18 @@ func feed(a *Accounting, arr []arrival) {
 func checkInvariants(t *rapid.T, c Counts, finished bool) {
 	for name, v := range map[string]int64{
 		"received": c.Received, "expected": c.Expected, "unique": c.Unique, "lost": c.Lost,
-		"duplicates": c.Duplicates, "reordered": c.Reordered, "late": c.Late,
+		"duplicates": c.Duplicates, "reordered": c.Reordered, "late": c.Late, "stale": c.Stale,
 		"malformed": c.Malformed, "restarts": c.Restarts, "evicted": c.Evicted,
 	} {
 		if v < 0 {
 			t.Fatalf("%s is negative: %+v", name, c)
 		}
 	}
-	if c.Received != c.Unique+c.Duplicates+c.Late+c.Malformed {
-		t.Fatalf("received != unique+duplicates+late+malformed: %+v", c)
+	if c.Received != c.Unique+c.Duplicates+c.Stale+c.Malformed {
+		t.Fatalf("received != unique+duplicates+stale+malformed: %+v", c)
 	}
-	if c.Reordered > c.Unique {
-		t.Fatalf("more reordered than unique: %+v", c)
+	if c.Late > c.Reordered || c.Reordered > c.Unique {
+		t.Fatalf("want late <= reordered <= unique: %+v", c)
 	}
 	if c.Unique > 0 && c.Min > c.Max {
 		t.Fatalf("min > max: %+v", c)
@@ -75,26 +75,78 @@ func checkInvariants(t *rapid.T, c Counts, finished bool) {
 	}
 }
 
+// TestPropCountersConsistent: for any arrivals and cuts, the counters keep their
+// invariants, the intervals add up to the totals, and the running total Lost is the
+// intervals' declarations less their late arrivals: Totals().Lost = sum of Cut().Lost -
+// sum of Cut().Late (the open interval included), at every moment.
 func TestPropCountersConsistent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		arr := arrivalsGen(3).Draw(t, "arrivals")
+		cuts := rapid.SliceOfN(rapid.Bool(), len(arr), len(arr)).Draw(t, "cut after")
 		var a Accounting
 		var ivSum Counts
+		balance := func(when string) {
+			open := a.Interval()
+			want := ivSum.Lost + open.Lost - ivSum.Late - open.Late
+			if got := a.Totals().Lost; got != want {
+				t.Fatalf("%s: total lost %d, want intervals' lost - late = %d", when, got, want)
+			}
+		}
 		for i, x := range arr {
 			feed(&a, []arrival{x})
-			if i%37 == 0 {
+			balance("after an arrival")
+			if cuts[i] {
 				iv := a.Cut()
 				checkInvariants(t, iv, false)
 				ivSum = merge(ivSum, iv)
+				balance("after a cut")
 			}
 			checkInvariants(t, a.Totals(), false)
 		}
 		tot := a.Finish()
 		checkInvariants(t, tot, true)
+		balance("after Finish")
 		ivSum = merge(ivSum, a.Cut())
 		ivSum.Expected = tot.Expected
+		ivSum.Lost -= ivSum.Late
 		if ivSum != tot {
 			t.Fatalf("intervals add up to %+v, totals are %+v", ivSum, tot)
+		}
+	})
+}
+
+// TestPropShortReorderingIsNoLoss: numbers sent in intervals and each delivered in the
+// same or the next interval, in any order, are never declared lost; delayed by up to
+// two intervals, some may be, and each of those comes back late, so that once all have
+// arrived the total Lost is 0 again.
+func TestPropShortReorderingIsNoLoss(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		maxDelay := rapid.IntRange(1, 2).Draw(t, "max delay")
+		sizes := rapid.SliceOfN(rapid.IntRange(0, 40), 1, 12).Draw(t, "numbers per interval")
+		n := rapid.Int64Range(-1<<40, 1<<40).Draw(t, "first")
+		buckets := make([][]int64, len(sizes)+maxDelay)
+		for i, k := range sizes {
+			for range k {
+				d := rapid.IntRange(0, maxDelay).Draw(t, "delay")
+				buckets[i+d] = append(buckets[i+d], n)
+				n++
+			}
+		}
+		var a Accounting
+		var declared, late int64
+		for i, b := range buckets {
+			for _, x := range rapid.Permutation(b).Draw(t, "arrival order") {
+				a.Record(srcA, x)
+			}
+			iv := a.Cut()
+			if maxDelay == 1 && (iv.Lost != 0 || iv.Late != 0) {
+				t.Fatalf("interval %d: lost %d, late %d with reordering within one interval", i, iv.Lost, iv.Late)
+			}
+			declared, late = declared+iv.Lost, late+iv.Late
+		}
+		tot := a.Finish()
+		if tot.Lost != 0 || declared != late || tot.Late != late {
+			t.Fatalf("everything arrived, yet lost %d (declared %d, late %d): %+v", tot.Lost, declared, late, tot)
 		}
 	})
 }
@@ -132,7 +184,7 @@ func TestPropIncreasingWithGaps(t *testing.T) {
 			a.Record(srcA, n)
 		}
 		got := a.Finish()
-		if got.Reordered != 0 || got.Duplicates != 0 || got.Restarts != 0 || got.Late != 0 {
+		if got.Reordered != 0 || got.Duplicates != 0 || got.Restarts != 0 || got.Late != 0 || got.Stale != 0 {
 			t.Fatalf("increasing numbers misclassified: %+v", got)
 		}
 		if want := n - first + 1 - int64(len(gaps)+1); got.Lost != want {
@@ -155,8 +207,8 @@ func TestPropPermutationKeepsUniqueAndDuplicates(t *testing.T) {
 		if got.Unique != want.Unique || got.Duplicates != want.Duplicates || got.Lost != want.Lost || got.Expected != want.Expected {
 			t.Fatalf("permutation changed the counts: %+v vs %+v", got, want)
 		}
-		if got.Late != 0 || got.Restarts != 0 {
-			t.Fatalf("numbers within the window counted late or restart: %+v", got)
+		if got.Stale != 0 || got.Late != 0 || got.Restarts != 0 {
+			t.Fatalf("numbers within the window counted stale, late or restart: %+v", got)
 		}
 	})
 }
@@ -204,7 +256,7 @@ func TestPropMemoryBounded(t *testing.T) {
 		for i := range 3 * MaxSources { // every source once: streams and maps at full size
 			a.Record(srcN(i), 0)
 		}
-		allocs := testing.AllocsPerRun(3, func() { feed(&a, arr) })
+		allocs := testing.AllocsPerRun(3, func() { feed(&a, arr); a.Cut() })
 		if a.Sources() > MaxSources {
 			t.Fatalf("%d sources tracked, bound is %d", a.Sources(), MaxSources)
 		}

@@ -62,10 +62,10 @@ func TestAccountingOneSource(t *testing.T) {
 			Counts{Received: 4, Expected: 5, Unique: 4, Reordered: 1, Lost: 1, Min: 3, Max: 7}},
 		{"long gap leaves the window", []int64{0, 2, W + 100},
 			Counts{Received: 3, Expected: W + 101, Unique: 3, Lost: W + 98, Max: W + 100}},
-		{"late: behind the window", cat(seq(0, W+199), []int64{5}),
-			Counts{Received: W + 201, Expected: W + 200, Unique: W + 200, Late: 1, Max: W + 199}},
-		{"late gap stays lost", cat([]int64{0}, seq(2, W+199), []int64{1}),
-			Counts{Received: W + 200, Expected: W + 200, Unique: W + 199, Lost: 1, Late: 1, Max: W + 199}},
+		{"stale: behind the window", cat(seq(0, W+199), []int64{5}),
+			Counts{Received: W + 201, Expected: W + 200, Unique: W + 200, Stale: 1, Max: W + 199}},
+		{"stale gap stays lost", cat([]int64{0}, seq(2, W+199), []int64{1}),
+			Counts{Received: W + 200, Expected: W + 200, Unique: W + 199, Lost: 1, Stale: 1, Max: W + 199}},
 		{"restart far back is a new stream", cat(seq(1_000_000, 1_000_009), seq(0, 2)),
 			Counts{Received: 13, Expected: 13, Unique: 13, Restarts: 1, Min: 0, Max: 1_000_009}},
 		{"huge jump forward is a new stream", cat(seq(0, 4), []int64{math.MaxInt64}, []int64{5}),
@@ -93,7 +93,7 @@ func TestAccountingClasses(t *testing.T) {
 		want Class
 	}{
 		{10, ClassUnique}, {12, ClassUnique}, {11, ClassReordered}, {11, ClassDuplicate},
-		{12 + WindowSize + 1, ClassUnique}, {12, ClassLate}, {-1 << 40, ClassRestart},
+		{12 + WindowSize + 1, ClassUnique}, {12, ClassStale}, {-1 << 40, ClassRestart},
 	}
 	for _, s := range steps {
 		assert.Equal(t, s.want, a.Record(srcA, s.n), "number %d", s.n)
@@ -159,16 +159,17 @@ func TestAccountingIntervals(t *testing.T) {
 	a.Record(srcA, 7) // 5 and 6 missing
 	iv1 := a.Cut()
 	assert.Equal(t, Counts{Received: 6, Expected: 8, Unique: 6, Max: 7}, iv1)
-	a.Record(srcA, 5) // fills a gap of the previous interval
+	a.Record(srcA, 5) // fills a gap of the previous interval before it is declared
 	a.Record(srcA, 8)
 	a.Record(srcA, 8)
-	iv2 := a.Cut()
-	assert.Equal(t, Counts{Received: 3, Expected: 4, Unique: 2, Duplicates: 1, Reordered: 1, Min: 5, Max: 8}, iv2)
+	iv2 := a.Cut() // 6 has been missing since before the first cut: declared lost now
+	assert.Equal(t, Counts{Received: 3, Expected: 4, Unique: 2, Duplicates: 1, Reordered: 1, Lost: 1, Min: 5, Max: 8}, iv2)
 	empty := a.Cut()
 	assert.Equal(t, Counts{}, empty)
+	a.Record(srcA, 10) // 9 missing, not yet for a whole interval
 	tot := a.Finish()
-	assert.Equal(t, Counts{Received: 9, Expected: 9, Unique: 8, Duplicates: 1, Reordered: 1, Lost: 1, Max: 8}, tot)
-	// Finish counted 6 as lost in the interval that was open.
+	assert.Equal(t, Counts{Received: 10, Expected: 11, Unique: 9, Duplicates: 1, Reordered: 1, Lost: 2, Max: 10}, tot)
+	// Finish declared 9 in the interval that was open.
 	assert.Equal(t, int64(1), a.Interval().Lost)
 }
 
@@ -195,8 +196,8 @@ func TestAccountingBoundaries(t *testing.T) {
 		want   Class
 	}{
 		{"last block surely in the window", WindowSize - 64, ClassReordered},
-		{"just past the window", WindowSize, ClassLate},
-		{"at the restart distance", RestartDistance, ClassLate},
+		{"just past the window", WindowSize, ClassStale},
+		{"at the restart distance", RestartDistance, ClassStale},
 		{"beyond the restart distance", RestartDistance + 1, ClassRestart},
 	}
 	for _, tt := range tests {

@@ -7,31 +7,42 @@ import (
 
 // Counts are the receiver's counters for one summary interval or for a whole run.
 //
-// Every datagram read is Received and lands in exactly one of Unique, Duplicates, Late
-// or Malformed, so Received = Unique + Duplicates + Late + Malformed. The other counters
+// Every datagram read is Received and lands in exactly one of Unique, Duplicates, Stale
+// or Malformed, so Received = Unique + Duplicates + Stale + Malformed. The other counters
 // describe the numbers rather than the datagrams:
 //
 //   - Unique: the first copy of a number in its stream (a restart's first number too).
 //   - Duplicates: a number already seen in its stream, told apart by the sliding window.
-//   - Late: a number more than the window (about WindowSize) but less than
+//   - Reordered: unique numbers that arrived after a higher number of the same stream.
+//   - Lost: numbers of a stream's range [lowest, highest] never seen. A missing number
+//     is declared lost at the first interval cut (Accounting.Cut) at which a higher
+//     number has been known for a whole interval: at cut k, every number not seen and
+//     not yet declared that is at most the stream's highest at cut k-1 is declared, and
+//     counted in interval k's Lost. So a number that arrives less than one interval
+//     after a higher one is never declared lost. A number that leaves the window first
+//     is declared when it leaves; a stream's remaining gaps are declared when it ends
+//     (restart, eviction, Accounting.Finish). An interval's Lost counts the declarations
+//     made in it and at its cut; the running total is what was declared less what
+//     arrived Late since: Totals.Lost = sum of intervals' Lost - sum of intervals' Late.
+//     At the end of a run, Unique + Lost = Expected for every stream.
+//   - Late: unique numbers that arrived after they had been declared lost, while still in
+//     the window: each filled an earlier gap, and took one off the running total Lost.
+//     Late numbers are also Reordered (and Unique).
+//   - Stale: a number more than the window (about WindowSize) but less than
 //     RestartDistance below the stream's highest; the window has forgotten whether it was
 //     seen, so it is neither unique nor duplicate, and if it was a gap it has already been
-//     counted in Lost (it filled a gap that was already given up on).
+//     counted in Lost (declared when it left the window) and stays there.
 //   - Malformed: not a number (see ParseNumber); it moves no other counter but Received.
-//   - Reordered: unique numbers that arrived after a higher number of the same stream.
-//   - Lost: numbers inside a stream's range [lowest, highest] never seen by the time they
-//     fell out of the window, or by the end of the run (Accounting.Finish) for the rest.
-//     At the end of a run, Unique + Lost = Expected for every stream.
 //   - Restarts: a number more than RestartDistance below, or more than MaxJump above, the
-//     stream's highest: the old stream ends (its gaps are counted Lost) and a new one
+//     stream's highest: the old stream ends (its gaps are declared Lost) and a new one
 //     starts with that number, instead of counting a million duplicates or losses.
 //   - Evicted: streams dropped because MaxSources sources were already tracked (the
-//     least recently heard one goes; its gaps are counted Lost).
+//     least recently heard one goes; its gaps are declared Lost).
 //   - Expected: for an interval, the sum over streams of max-min+1 of the unique numbers
 //     of that interval (the original's E); for totals, the sum over streams of
 //     highest-lowest+1.
 //   - Min, Max: the lowest and highest unique number (over all sources); both 0 when
-//     Unique is 0. Duplicates and late numbers do not widen the range.
+//     Unique is 0. Duplicates and stale numbers do not widen the range.
 //
 // Counters saturate at math.MaxInt64 instead of wrapping, whatever numbers arrive.
 type Counts struct {
@@ -42,6 +53,7 @@ type Counts struct {
 	Duplicates int64 `json:"duplicates"`
 	Reordered  int64 `json:"reordered"`
 	Late       int64 `json:"late"`
+	Stale      int64 `json:"stale"`
 	Malformed  int64 `json:"malformed"`
 	Restarts   int64 `json:"restarts"`
 	Evicted    int64 `json:"evicted"`
@@ -57,6 +69,7 @@ func (c *Counts) add(o Counts) {
 	c.Duplicates = satAdd(c.Duplicates, o.Duplicates)
 	c.Reordered = satAdd(c.Reordered, o.Reordered)
 	c.Late = satAdd(c.Late, o.Late)
+	c.Stale = satAdd(c.Stale, o.Stale)
 	c.Malformed = satAdd(c.Malformed, o.Malformed)
 	c.Restarts = satAdd(c.Restarts, o.Restarts)
 	c.Evicted = satAdd(c.Evicted, o.Evicted)
@@ -85,12 +98,13 @@ const (
 	ClassUnique    Class = iota // first copy, in order (at or above the stream's highest)
 	ClassReordered              // first copy, below the stream's highest
 	ClassDuplicate              // seen before, within the window
-	ClassLate                   // below the window: already given up on
+	ClassLate                   // first copy of a number already declared lost (reordered too)
 	ClassRestart                // started a new stream (also unique)
 	ClassMalformed              // not a number
+	ClassStale                  // below the window: unique or duplicate, no longer known
 )
 
-var classNames = [...]string{"unique", "reordered", "duplicate", "late", "restart", "malformed"}
+var classNames = [...]string{"unique", "reordered", "duplicate", "late", "restart", "malformed", "stale"}
 
 func (c Class) String() string {
 	if int(c) < len(classNames) {

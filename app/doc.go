@@ -11,6 +11,14 @@
 // The accounting (Accounting, Counts) is a plain value with no I/O and no clock; Sender
 // and Receiver are thin loops around it that only move bytes and wait on the clock.
 //
+// Losses show in the interval they happen, not at the end of the run: a missing number
+// is declared lost at the first interval cut at which a higher number has been known
+// for a whole interval (at cut k: every gap up to the stream's highest at cut k-1), so
+// reordering shorter than an interval never counts as loss. A declared number that
+// still arrives is counted Late (it filled an earlier gap) and the running total Lost
+// goes down by one; an interval's Lost never does. A number too far below the window
+// to tell a duplicate from a gap is Stale. Counts documents every counter.
+//
 // Usage:
 //
 //	s := &app.Sender{Conn: conn, Clock: clk, Dst: dst, Interval: 100 * time.Millisecond, Count: 1000}

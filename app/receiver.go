@@ -19,6 +19,10 @@ const readBufSize = 2048
 // logSampleLen bounds how much of a malformed datagram is logged.
 const logSampleLen = 64
 
+// logGap is the least time between two logged samples of malformed datagrams, so a
+// flood of garbage with a short summary interval cannot flood the log.
+const logGap = time.Second
+
 // Receiver reads numbered datagrams from Conn, accounts for them, and reports a Summary
 // every Interval of Clock time and once at the end.
 //
@@ -30,7 +34,8 @@ type Receiver struct {
 	Clock     transport.Clock
 	Interval  time.Duration // summary interval, > 0
 	OnSummary func(Summary) // called from Run, each interval and once with Final; may be nil
-	// Logf, if set, gets a sample of malformed datagrams: at most one per interval.
+	// Logf, if set, gets a sample of malformed datagrams: at most one per Interval and
+	// one per second of Clock time, however many arrive.
 	Logf func(format string, args ...any)
 
 	mu   sync.Mutex
@@ -63,19 +68,15 @@ func (r *Receiver) Run(ctx context.Context) error {
 		return err
 	}
 	read := readerOf(r.Conn)
-	logged := false // a malformed sample was logged this interval
+	var sampler logSampler
 	for ctx.Err() == nil {
 		n, src, err := read(buf)
+		malformed := false
 		switch {
 		case err == nil:
 			r.mu.Lock()
-			c := r.acct.Observe(src, buf[:n])
+			malformed = r.acct.Observe(src, buf[:n]) == ClassMalformed
 			r.mu.Unlock()
-			if c == ClassMalformed && !logged && r.Logf != nil {
-				logged = true
-				r.Logf("malformed datagram from %v (%d bytes): %q (one sample per interval)",
-					src, n, buf[:min(n, logSampleLen)])
-			}
 		case errors.Is(err, os.ErrDeadlineExceeded):
 		case errors.Is(err, net.ErrClosed):
 			return r.finish(ivStart, start, nil)
@@ -83,6 +84,9 @@ func (r *Receiver) Run(ctx context.Context) error {
 			return r.finish(ivStart, start, err)
 		}
 		now := r.Clock.Now()
+		if malformed && r.Logf != nil {
+			sampler.malformed(r, now, src, buf[:n])
+		}
 		if now.Before(next) {
 			continue
 		}
@@ -90,12 +94,30 @@ func (r *Receiver) Run(ctx context.Context) error {
 			r.report(ivStart, next)
 			ivStart, next = next, next.Add(r.Interval)
 		}
-		logged = false
+		sampler.ivLogged = false
 		if err := r.Conn.SetReadDeadline(next); err != nil {
 			return r.finish(ivStart, start, err)
 		}
 	}
 	return r.finish(ivStart, start, nil)
+}
+
+// logSampler logs the first malformed datagram of an interval, if logGap has passed
+// since the previous sample, and says how many went unlogged in between.
+type logSampler struct {
+	quietUntil time.Time // no sample before this time
+	ivLogged   bool      // a sample was logged this interval
+	skipped    int64     // malformed datagrams not logged since the previous sample
+}
+
+func (l *logSampler) malformed(r *Receiver, now time.Time, src netip.AddrPort, p []byte) {
+	if l.ivLogged || now.Before(l.quietUntil) {
+		l.skipped++
+		return
+	}
+	r.Logf("malformed datagram from %v (%d bytes): %q (a sample: at most one per interval and per %v; %d not shown since the previous)",
+		src, len(p), p[:min(len(p), logSampleLen)], logGap, l.skipped)
+	l.ivLogged, l.skipped, l.quietUntil = true, 0, now.Add(logGap)
 }
 
 // report ends the interval [from, to).

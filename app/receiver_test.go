@@ -80,6 +80,36 @@ func TestReceiverIntervalsAndFinal(t *testing.T) {
 	assert.Contains(t, run.logs[0], "10.0.0.2:5000")
 }
 
+func TestReceiverMalformedLogIsRateLimited(t *testing.T) {
+	// Garbage every 10ms for 3s with a 100ms summary interval: one sample per second,
+	// each saying how many were not shown; every datagram is still counted.
+	ms := time.Millisecond
+	var in []scriptDatagram
+	for at := 10 * ms; at < 3000*ms; at += 10 * ms {
+		in = append(in, scriptDatagram{at, udpAddr("10.0.0.9:9"), "garbage"})
+	}
+	run := runReceiver(t, context.Background(), &scriptConn{closeAt: 3000 * ms, in: in}, 100*ms)
+	require.NoError(t, run.err)
+	require.Len(t, run.logs, 3, "logs: %q", run.logs)
+	for i, want := range []string{"0 not shown", "99 not shown", "99 not shown"} {
+		assert.Contains(t, run.logs[i], want, "log %d", i)
+		assert.Contains(t, run.logs[i], `"garbage"`, "log %d", i)
+	}
+	assert.Equal(t, int64(len(in)), run.r.Totals().Malformed)
+}
+
+func TestReceiverMalformedSampleIsBounded(t *testing.T) {
+	big := strings.Repeat("x", 5000) // longer than the read buffer: truncated, still malformed
+	run := runReceiver(t, context.Background(), &scriptConn{closeAt: time.Second,
+		in: []scriptDatagram{{time.Millisecond, udpAddr("10.0.0.9:9"), big}}}, time.Second)
+	require.NoError(t, run.err)
+	require.Len(t, run.logs, 1)
+	assert.Contains(t, run.logs[0], fmt.Sprintf("(%d bytes)", readBufSize))
+	assert.Contains(t, run.logs[0], fmt.Sprintf("%q", strings.Repeat("x", logSampleLen)))
+	assert.NotContains(t, run.logs[0], strings.Repeat("x", logSampleLen+1))
+	assert.Equal(t, int64(1), run.r.Totals().Malformed)
+}
+
 func TestReceiverEmitsEveryElapsedInterval(t *testing.T) {
 	// A datagram read long after the previous one: every interval in between is reported.
 	conn := &scriptConn{closeAt: 4900 * time.Millisecond, in: []scriptDatagram{{4500 * time.Millisecond, udpAddr("10.0.0.1:1"), "1\n"}}}

@@ -38,13 +38,21 @@ func (s *Sender) validate() error {
 	return nil
 }
 
+// batchSize is how many datagrams an unpaced sender hands a transport.BatchWriter at once.
+const batchSize = 64
+
 // Run sends until Count datagrams are out, ctx is done or Conn is closed (all three end
 // with a nil error), or a write fails. It paces from the clock without drift: a late
 // datagram does not delay the ones after it. It blocks only in Clock.Sleep and
-// Conn.WriteTo, so the simulator can run it on virtual time.
+// Conn.WriteTo, so the simulator can run it on virtual time. With Interval 0 and a Conn
+// that is a transport.BatchWriter, it writes batchSize datagrams per WriteBatchTo call
+// instead, reading no clock at all.
 func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
 	if err := s.validate(); err != nil {
 		return 0, err
+	}
+	if bw, ok := s.Conn.(transport.BatchWriter); ok && s.Interval == 0 {
+		return s.runBatched(ctx, bw)
 	}
 	buf := make([]byte, 0, maxNumberLen)
 	start := s.Clock.Now()
@@ -57,6 +65,32 @@ func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
 		}
 		buf = AppendNumber(buf[:0], s.Start+sent)
 		if _, err := s.Conn.WriteTo(buf, s.Dst); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return sent, nil
+			}
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// runBatched sends as fast as the conn takes datagrams, batchSize per call.
+func (s *Sender) runBatched(ctx context.Context, bw transport.BatchWriter) (sent int64, err error) {
+	backing := make([]byte, batchSize*maxNumberLen)
+	ps := make([][]byte, 0, batchSize)
+	for (s.Count == 0 || sent < s.Count) && ctx.Err() == nil {
+		k := int64(batchSize)
+		if s.Count > 0 {
+			k = min(k, s.Count-sent)
+		}
+		ps = ps[:0]
+		for i := range k {
+			slot := backing[i*maxNumberLen : i*maxNumberLen : (i+1)*maxNumberLen]
+			ps = append(ps, AppendNumber(slot, s.Start+sent+i))
+		}
+		n, err := bw.WriteBatchTo(ps, s.Dst)
+		sent += int64(n)
+		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return sent, nil
 			}

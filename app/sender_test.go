@@ -3,11 +3,15 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/transport"
 )
 
 func runSender(t *testing.T, s *Sender, ctx context.Context) (*scriptConn, int64, error) {
@@ -155,4 +159,88 @@ func TestSenderValidates(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// batchConn is a scriptConn that also takes batches, recording their sizes; after
+// failAfter datagrams in all (if err is set) it fails with err.
+type batchConn struct {
+	*scriptConn
+	sizes     []int
+	failAfter int
+	err       error
+}
+
+var _ transport.BatchWriter = (*batchConn)(nil)
+
+func (c *batchConn) WriteBatchTo(ps [][]byte, to net.Addr) (int, error) {
+	c.sizes = append(c.sizes, len(ps))
+	for i, p := range ps {
+		if c.err != nil && len(c.sent) == c.failAfter {
+			return i, c.err
+		}
+		if _, err := c.WriteTo(p, to); err != nil {
+			return i, err
+		}
+	}
+	return len(ps), nil
+}
+
+func TestSenderBatches(t *testing.T) {
+	closedErr := &net.OpError{Op: "write", Net: "udp", Err: net.ErrClosed}
+	boom := errors.New("boom")
+	tests := []struct {
+		name      string
+		s         Sender
+		failAfter int
+		err       error
+		wantSent  int64
+		wantErr   error
+		wantSizes []int
+	}{
+		{"count splits into batches", Sender{Count: 130, Start: -2}, 0, nil, 130, nil, []int{64, 64, 2}},
+		{"count below one batch", Sender{Count: 5, Start: 7}, 0, nil, 5, nil, []int{5}},
+		{"write error mid-batch: the count so far", Sender{Count: 200}, 70, boom, 70, boom, []int{64, 64}},
+		{"conn closed ends count 0 cleanly", Sender{}, 100, closedErr, 100, nil, []int{64, 64}},
+		{"paced senders write one at a time", Sender{Count: 3, Interval: time.Millisecond}, 0, nil, 3, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &stepClock{now: epoch}
+			conn := &batchConn{scriptConn: &scriptConn{clk: clk}, failAfter: tt.failAfter, err: tt.err}
+			s := tt.s
+			s.Conn, s.Clock, s.Dst = conn, clk, udpAddr("127.0.0.1:2345")
+			sent, err := s.Run(context.Background())
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.wantSent, sent)
+			assert.Equal(t, tt.wantSizes, conn.sizes)
+			require.Len(t, conn.sent, int(tt.wantSent))
+			for i, d := range conn.sent {
+				assert.Equal(t, fmt.Sprintf("%d\n", s.Start+int64(i)), d.payload, "datagram %d", i)
+				assert.Equal(t, s.Dst, d.to)
+			}
+			if s.Interval == 0 {
+				assert.Empty(t, clk.sleeps, "an unpaced sender never sleeps")
+			}
+		})
+	}
+}
+
+func TestSenderBatchesStopOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	clk := &stepClock{now: epoch}
+	conn := &batchConn{scriptConn: &scriptConn{clk: clk}}
+	conn.writeErr = func(i int) error {
+		if i == 100 {
+			cancel() // noticed before the next batch
+		}
+		return nil
+	}
+	s := &Sender{Conn: conn, Clock: clk, Dst: udpAddr("127.0.0.1:1")}
+	sent, err := s.Run(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(128), sent, "the batch under way completes, no further one starts")
 }

@@ -31,13 +31,22 @@ const (
 // stream is the accounting for the numbers from one source, since its first number or
 // its last restart. Numbers are kept as offsets from origin (first - WindowSize, modulo
 // 2^64), so that every number the stream holds is a small non-negative uint64 and no
-// arithmetic on int64 extremes can overflow.
+// arithmetic on int64 extremes can overflow. Offsets held are always >= 64 (the window
+// check rejects anything lower), so 0 serves as "none" for cutHi and dhi.
+//
+// Declared losses are kept as one range [dlo, dhi] (none while dhi is 0): every unseen
+// offset in it has been declared lost, and no unseen offset outside it has, within the
+// window. Declarations only ever extend it, downwards to lo and upwards to the previous
+// cut's highest, so one range is enough; what leaves the window is forgotten (only
+// scans clamped to the window look at offsets), having been declared as it left.
 type stream struct {
 	origin uint64 // number at offset 0 (as uint64)
 	lo, hi uint64 // offsets of the lowest and highest unique numbers
 	// ivLo, ivHi: offsets of the lowest and highest unique numbers this interval.
 	ivLo, ivHi uint64
 	ivSeen     bool
+	cutHi      uint64        // hi at the previous cut; 0: the stream is younger than it
+	dlo, dhi   uint64        // declared lost range (see above); dhi 0: none yet
 	used       uint64        // Accounting's tick of the last datagram (updated lazily), for eviction
 	bits       [words]uint64 // ring of blocks; bit o%64 of block o/64 is offset o
 }
@@ -49,6 +58,7 @@ func (s *stream) reset(n int64) {
 	s.bits = [words]uint64{}
 	s.set(WindowSize)
 	s.ivLo, s.ivHi, s.ivSeen = s.hi, s.hi, true
+	s.cutHi, s.dlo, s.dhi = 0, 0, 0
 }
 
 func (s *stream) set(o uint64) { s.bits[(o>>6)&(words-1)] |= 1 << (o & 63) }
@@ -63,7 +73,7 @@ func (s *stream) mark(o uint64) {
 
 // observe classifies number n and updates the window. ClassRestart means the caller must
 // retire the stream and reset it with n; nothing was changed. lost is how many numbers
-// fell out of the window unseen.
+// fell out of the window unseen and undeclared: they are declared now.
 func (s *stream) observe(n int64) (c Class, lost uint64) {
 	hiN := int64(s.origin + s.hi)
 	if n > hiN {
@@ -84,20 +94,23 @@ func (s *stream) observe(n int64) (c Class, lost uint64) {
 	}
 	o := s.hi - dist
 	if dist > s.hi || s.hi>>6-o>>6 >= words { // below the stream's origin, or the window
-		return ClassLate, 0
+		return ClassStale, 0
 	}
 	w, m := &s.bits[(o>>6)&(words-1)], uint64(1)<<(o&63)
 	if *w&m != 0 {
 		return ClassDuplicate, 0
 	}
 	*w |= m
-	s.lo = min(s.lo, o)
 	s.mark(o)
+	if s.dhi != 0 && o >= s.dlo && o <= s.dhi {
+		return ClassLate, 0 // o >= dlo >= lo: lo stays
+	}
+	s.lo = min(s.lo, o)
 	return ClassReordered, 0
 }
 
 // advance slides the window so that its top block holds offset no (> hi), and returns
-// how many numbers of [lo, no) left the window unseen.
+// how many numbers of [lo, no) left the window unseen and undeclared.
 func (s *stream) advance(no uint64) (lost uint64) {
 	oldB, newB := s.hi>>6, no>>6
 	k := newB - oldB
@@ -106,6 +119,9 @@ func (s *stream) advance(no uint64) (lost uint64) {
 		w := &s.bits[b&(words-1)]
 		// Every number of a leaving block is below no, so the whole block is in range.
 		lost += s.inRange(b, b<<6|63) - uint64(bits.OnesCount64(*w))
+		if s.dhi != 0 && s.dlo <= b<<6|63 && s.dhi >= b<<6 {
+			lost -= s.blockUnseen(b, max(s.dlo, b<<6), min(s.dhi, b<<6|63)) // declared already
+		}
 		*w = 0
 	}
 	if k > words {
@@ -114,13 +130,59 @@ func (s *stream) advance(no uint64) (lost uint64) {
 	return lost
 }
 
-// finish returns how many numbers of [lo, hi] are still unseen: the stream is over.
+// cut declares lost every unseen, undeclared number of [lo, cutHi] (the highest at the
+// previous cut), and remembers hi for the next cut. It scans only what no earlier cut
+// declared ([lo, dlo) and (dhi, cutHi]), within the window: at most WindowSize/64 words.
+func (s *stream) cut() (lost uint64) {
+	if c := s.cutHi; c != 0 {
+		switch {
+		case s.dhi == 0:
+			lost = s.unseen(s.lo, c)
+		default:
+			if s.lo < s.dlo {
+				lost = s.unseen(s.lo, s.dlo-1)
+			}
+			if c > s.dhi {
+				lost += s.unseen(s.dhi+1, c)
+			}
+		}
+		s.dlo, s.dhi = s.lo, max(s.dhi, c)
+	}
+	s.cutHi = s.hi
+	return lost
+}
+
+// finish returns how many numbers of [lo, hi] are still unseen and undeclared: the
+// stream is over, so they are declared now.
 func (s *stream) finish() (lost uint64) {
-	top := s.hi >> 6
-	for b := top - words + 1; b <= top; b++ {
-		lost += s.inRange(b, s.hi) - uint64(bits.OnesCount64(s.bits[b&(words-1)]))
+	if s.dhi == 0 {
+		return s.unseen(s.lo, s.hi)
+	}
+	if s.lo < s.dlo {
+		lost = s.unseen(s.lo, s.dlo-1)
+	}
+	if s.hi > s.dhi {
+		lost += s.unseen(s.dhi+1, s.hi)
 	}
 	return lost
+}
+
+// unseen counts the offsets of [from, to] (to <= hi) still in the window and not seen,
+// a word at a time.
+func (s *stream) unseen(from, to uint64) (n uint64) {
+	from = max(from, (s.hi>>6-words+1)<<6) // the window's oldest block
+	for b := from >> 6; from <= to; b++ {
+		end := min(to, b<<6|63)
+		n += s.blockUnseen(b, from, end)
+		from = end + 1
+	}
+	return n
+}
+
+// blockUnseen counts the unseen offsets of [from, to], which lie in block b of the window.
+func (s *stream) blockUnseen(b, from, to uint64) uint64 {
+	mask := (^uint64(0) << (from & 63)) & (^uint64(0) >> (63 - to&63))
+	return to - from + 1 - uint64(bits.OnesCount64(s.bits[b&(words-1)]&mask))
 }
 
 // inRange counts the offsets of block b within [lo, upper].

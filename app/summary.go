@@ -11,12 +11,13 @@ import (
 type Summary struct {
 	Start, End time.Time // the interval [Start, End); for Final, the whole run
 	Counts     Counts    // this interval's counts; for Final, the run's totals
-	Totals     Counts    // running totals at End (Lost: only what was given up on by then)
+	Totals     Counts    // running totals at End (Lost: declared by then, less what came late)
 	Final      bool
 }
 
 // String renders the summary as one line beginning with the original's
-// "Received R/E packets in range [min-max]".
+// "Received R/E packets in range [min-max]", then the counters (stale and evicted only
+// when not zero) and, for an interval, the running totals.
 func (s Summary) String() string {
 	b := make([]byte, 0, 256)
 	if s.Final {
@@ -58,10 +59,10 @@ func appendCounts(b []byte, c Counts) []byte {
 		v    int64
 	}{
 		{"unique", c.Unique}, {"lost", c.Lost}, {"duplicates", c.Duplicates},
-		{"reordered", c.Reordered}, {"late", c.Late}, {"malformed", c.Malformed},
+		{"reordered", c.Reordered}, {"late", c.Late}, {"stale", c.Stale}, {"malformed", c.Malformed},
 		{"restarts", c.Restarts}, {"evicted", c.Evicted},
 	} {
-		if f.name == "evicted" && f.v == 0 {
+		if (f.name == "stale" || f.name == "evicted") && f.v == 0 {
 			continue // rare; shown only when it happened
 		}
 		b = append(b, ", "...)
@@ -83,8 +84,8 @@ type summaryJSON struct {
 }
 
 // MarshalJSON renders one object: type ("interval" or "total"), start, end, the keys of
-// Counts (received, expected, unique, lost, duplicates, reordered, late, malformed,
-// restarts, evicted, min, max) and, for intervals, the running totals under "totals".
+// Counts (received, expected, unique, lost, duplicates, reordered, late, stale,
+// malformed, restarts, evicted, min, max) and, for intervals, the running totals under "totals".
 func (s Summary) MarshalJSON() ([]byte, error) {
 	j := summaryJSON{Type: "interval", Start: s.Start, End: s.End, Counts: s.Counts}
 	if s.Final {

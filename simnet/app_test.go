@@ -44,7 +44,7 @@ func TestAppOverLossyLink(t *testing.T) {
 	assert.Equal(t, uint64(count), ns.Sent)
 	assert.Equal(t, int64(ns.Delivered), got.Received, "the receiver reads every delivered copy")
 	assert.Equal(t, got.Expected, got.Unique+got.Lost)
-	assert.Equal(t, got.Received, got.Unique+got.Duplicates+got.Late)
+	assert.Equal(t, got.Received, got.Unique+got.Duplicates+got.Stale)
 	// A number is lost when loss fires and duplicate does not (if both fire, one copy
 	// goes on): binomial(count, p), within 5 sigma.
 	p := pLoss * (1 - pDup)

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/dist-example/dist-example/app"
@@ -13,6 +16,31 @@ import (
 
 // defaultAddr is where send sends and recv listens, as in the original talk.
 const defaultAddr = "127.0.0.1:2345"
+
+// checkAddr rejects an -addr that is not "host:port" (or has a numeric port out of
+// range) as a usage error, exit 2, before any lookup; a well-formed address whose host
+// does not resolve, or is in use, fails later with exit 1. A port may also be a service
+// name ("localhost:domain"), which only the resolver can judge.
+func checkAddr(value string, portZeroOK bool) error {
+	const accepted = `want host:port, e.g. 127.0.0.1:2345, [::1]:2345 or :2345`
+	_, port, err := net.SplitHostPort(value)
+	if err != nil {
+		return usagef("-addr %q: %v; %s", value, err, accepted)
+	}
+	if port == "" {
+		return usagef("-addr %q: the port is empty; %s", value, accepted)
+	}
+	if n, err := strconv.Atoi(port); err == nil || port[0] >= '0' && port[0] <= '9' {
+		lo := 1
+		if portZeroOK {
+			lo = 0
+		}
+		if err != nil || n < lo || n > 65535 {
+			return usagef("-addr %q: port %s is not in %d..65535; %s", value, port, lo, accepted)
+		}
+	}
+	return nil
+}
 
 // defaultRcvbuf is large enough that a receiver keeping up on average does not lose
 // bursts: the kernel's usual 208 KiB loses 2-20% of a loopback burst. A small datagram
@@ -28,6 +56,12 @@ Receives numbered datagrams (ASCII decimal and a newline) and prints, every -int
 the original's "Received R/E packets in range [min-max]" with unique, lost, duplicates,
 reordered, late, malformed and restarts, and running totals. On SIGINT or SIGTERM it
 prints the final totals (the last line of output) and exits 0.
+
+A missing number is counted lost in the first interval that ends a whole interval
+after a higher number arrived, so reordering shorter than -interval is never a loss.
+If it arrives after all, it is counted late (it filled an earlier gap) and the total
+lost goes down by one. A number too far behind the highest to tell a duplicate from a
+gap (more than 32768 behind) is counted stale; stale is shown when not zero.
 
 Examples:
   dist-example recv
@@ -57,6 +91,9 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *rcvbuf < 0 {
 		return usagef("-rcvbuf %d: want a number of bytes >= 0 (0 keeps the kernel's default)", *rcvbuf)
 	}
+	if err := checkAddr(*addr, true); err != nil {
+		return err
+	}
 
 	conn, err := realnet.Listen(*addr)
 	if err != nil {
@@ -69,9 +106,12 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "recv: warning: %v; keeping the kernel's default receive buffer\n", err)
 		} else {
 			fmt.Fprintf(stderr, "recv: receive buffer %d bytes as the kernel reports it (asked for %d; Linux reports twice what it grants, capped by net.core.rmem_max unless root)\n", got, *rcvbuf)
+			if runtime.GOOS == "linux" && got > 0 && got/2 < *rcvbuf {
+				fmt.Fprintf(stderr, "recv: warning: granted %d of the %d bytes asked; fast bursts may overflow it (RcvbufErrors): run as root, or raise the cap with sysctl -w net.core.rmem_max=%d\n", got/2, *rcvbuf, *rcvbuf)
+			}
 		}
 	}
-	before, snmpErr := realnet.ReadUDPCounters()
+	before, snmpErr := hostUDPCounters()
 
 	// Closing the conn is what ends the receive loop: it blocks only in ReadFrom.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -87,12 +127,27 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	err = r.Run(ctx)
 	if snmpErr == nil {
-		if after, err := realnet.ReadUDPCounters(); err == nil {
-			fmt.Fprintf(stderr, "recv: kernel UDP counters over the run (whole host): InDatagrams +%d, RcvbufErrors +%d, InErrors +%d\n",
-				after.InDatagrams-before.InDatagrams, after.RcvbufErrors-before.RcvbufErrors, after.InErrors-before.InErrors)
+		if after, err := hostUDPCounters(); err == nil {
+			d := after.Sub(before)
+			fmt.Fprintf(stderr, "recv: kernel UDP counters over the run (whole host, IPv4+IPv6): InDatagrams +%d, RcvbufErrors +%d, InErrors +%d\n",
+				d.InDatagrams, d.RcvbufErrors, d.InErrors)
 		}
 	}
 	return err
+}
+
+// hostUDPCounters reads the host's UDP counters, IPv4 and IPv6 added together (IPv6's
+// only where the kernel has them), so a run on [::1] is counted as well as one on
+// 127.0.0.1.
+func hostUDPCounters() (realnet.UDPCounters, error) {
+	c, err := realnet.ReadUDPCounters()
+	if err != nil {
+		return c, err
+	}
+	if c6, err := realnet.ReadUDP6Counters(); err == nil {
+		c = c.Add(c6)
+	}
+	return c, nil
 }
 
 // summaryPrinter writes each summary as one line of text or JSON.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -58,6 +59,14 @@ func TestSendRecvFlagErrors(t *testing.T) {
 		{"recv bad format", []string{"recv", "-format", "xml"}, `-format "xml": want text or json`},
 		{"recv negative rcvbuf", []string{"recv", "-rcvbuf", "-1"}, "-rcvbuf -1: want a number of bytes >= 0"},
 		{"recv unknown flag", []string{"recv", "-count", "3"}, "flag provided but not defined: -count"},
+		{"recv stray argument", []string{"recv", "json"}, `unexpected argument "json"`},
+		{"send bad start", []string{"send", "-start", "2^63"}, `invalid value "2^63" for flag -start`},
+		{"send addr without port", []string{"send", "-addr", "garbage"}, `-addr "garbage": address garbage: missing port in address; want host:port`},
+		{"recv addr without port", []string{"recv", "-addr", "127.0.0.1"}, `-addr "127.0.0.1": address 127.0.0.1: missing port in address; want host:port`},
+		{"send port 0", []string{"send", "-addr", "127.0.0.1:0"}, `-addr "127.0.0.1:0": port 0 is not in 1..65535`},
+		{"recv port out of range", []string{"recv", "-addr", "127.0.0.1:65536"}, `port 65536 is not in 0..65535`},
+		{"send empty port", []string{"send", "-addr", "[::1]:"}, `-addr "[::1]:": the port is empty`},
+		{"recv unclosed bracket", []string{"recv", "-addr", "[::1:2345"}, `missing ']' in address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,7 +102,7 @@ func TestSendRecvRuntimeErrorsExitOne(t *testing.T) {
 		{"recv address in use", []string{"recv", "-addr", busy.LocalAddr().String()}, "address already in use"},
 		{"recv unresolvable", []string{"recv", "-addr", "no-such-host.invalid:2345"}, "no-such-host.invalid"},
 		{"send unresolvable", []string{"send", "-addr", "no-such-host.invalid:2345", "-count", "1"}, "no-such-host.invalid"},
-		{"send no port", []string{"send", "-addr", "127.0.0.1", "-count", "1"}, "127.0.0.1"},
+		{"send unknown service", []string{"send", "-addr", "127.0.0.1:no-such-service", "-count", "1"}, "no-such-service"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +187,7 @@ func TestSendRecvLoopbackJSON(t *testing.T) {
 	require.GreaterOrEqual(t, len(objs), 2)
 	final := objs[len(objs)-1]
 	assert.Equal(t, "total", final["type"])
-	for _, k := range []string{"received", "expected", "unique", "lost", "duplicates", "reordered", "late", "malformed", "restarts", "min", "max", "start", "end"} {
+	for _, k := range []string{"received", "expected", "unique", "lost", "duplicates", "reordered", "late", "stale", "malformed", "restarts", "min", "max", "start", "end"} {
 		assert.Contains(t, final, k)
 	}
 	assert.EqualValues(t, count, final["unique"])
@@ -191,6 +200,30 @@ func TestSendRecvLoopbackJSON(t *testing.T) {
 		assert.Contains(t, o, "start")
 	}
 	assert.Contains(t, r.errOut.String(), "receive buffer")
+}
+
+// TestSendRecvIPv6: the pair over [::1], text output; every stderr line is a whole line.
+func TestSendRecvIPv6(t *testing.T) {
+	if c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	} else {
+		_ = c.Close()
+	}
+	r := startRecv(t, "-addr", "[::1]:0", "-interval", "20ms")
+	require.Regexp(t, `^\[::1\]:\d+$`, r.addr)
+	code, out, stderr := runCmd(context.Background(), "send", "-addr", r.addr, "-interval", "10us", "-count", "1000", "-start", "-500")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "sent 1000 datagrams to "+r.addr)
+	require.Eventually(t, func() bool { return strings.Contains(r.out.String(), "total: received 1000,") }, 20*time.Second, time.Millisecond,
+		"receiver output so far: %s", r.out.String())
+	require.Equal(t, 0, r.stop(), r.errOut.String())
+	assert.Contains(t, r.out.String(), "Total: Received 1000/1000 packets in range [-500-499], unique 1000, lost 0")
+	for name, text := range map[string]string{"send": stderr, "recv": r.errOut.String()} {
+		assert.True(t, strings.HasSuffix(text, "\n"), "%s's stderr does not end in a newline: %q", name, text)
+		if _, err := os.Stat("/proc/net/snmp6"); err == nil {
+			assert.Contains(t, text, "kernel UDP counters over the run (whole host, IPv4+IPv6)", name)
+		}
+	}
 }
 
 func TestRecvTextOutput(t *testing.T) {

@@ -33,6 +33,11 @@ counters, the receiver's counts beside the network's ground truth (what the link
 lost, duplicated and reordered), and last a fingerprint of the simulator's trace. The
 same flags and seed give the same output, byte for byte.
 
+The summaries count a missing number lost in the interval at whose end it has been
+missing for a whole interval after a higher number arrived, and late if it arrives
+after that (see dist-example recv -h); the totals net these out, so they match the
+network's count of what it lost.
+
 Examples:
   dist-example sim
   dist-example sim -seed 42 -duration 1h -send-interval 10ms

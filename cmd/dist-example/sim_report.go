@@ -154,8 +154,9 @@ func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
 	row("duplicates", c.Duplicates, t.Extra, "extra copies delivered")
 	row("reordered", c.Reordered, t.Reordered, "first copy arrived after a later datagram's")
 	row("malformed", c.Malformed, t.Corrupted, "network: copies delivered with a bit flipped")
-	if c.Late != 0 || c.Restarts != 0 {
-		fmt.Fprintf(w, "  receiver only: late %d, restarts %d\n", c.Late, c.Restarts)
+	if c.Late != 0 || c.Stale != 0 || c.Restarts != 0 {
+		fmt.Fprintf(w, "  receiver only: late %d (arrived after being counted lost), stale %d, restarts %d\n",
+			c.Late, c.Stale, c.Restarts)
 	}
 	if diffs := disagreements(o, res); len(diffs) == 0 {
 		fmt.Fprintln(w, "  agree: the receiver's counts are the network's")
@@ -192,8 +193,8 @@ func disagreements(o *simOptions, res *scenario.Result) []string {
 			break
 		}
 	}
-	if c.Late > 0 {
-		why = append(why, "late datagrams fell out of the receiver's window")
+	if c.Stale > 0 {
+		why = append(why, "stale datagrams fell out of the receiver's window")
 	}
 	if len(why) > 0 {
 		d = append(d, "because "+strings.Join(why, ", and "))

@@ -9,28 +9,37 @@
 #          sendto fail with EPERM instead): the loss must be within K binomial sigmas of N*P
 #   rate   a tbf rate limit on host1's egress: the bits that arrived cannot exceed
 #          rate * elapsed + burst, and everything that passed the link was counted
-#
-# This kernel has no netem qdisc, so delay and reordering are left to `dist-example proxy`.
+#   proxy  `dist-example proxy` in host1, on its loopback, between the sender and the link:
+#          delay, jitter and reordering (this kernel has no netem qdisc), with loss and
+#          duplication, as netem on host1's egress. The link loses nothing, so the proxy's
+#          delivered = host2's INPUT seen = the receiver's received, exactly; the receiver's
+#          missing, duplicates and reordered, and the proxy's lost, duplicated and reordered,
+#          must be within K sigmas of what netem's pipeline predicts for the profile
 #
 # Usage (as root): realnet/lab/lab.sh [flags]
 #   --bin PATH         dist-example binary [built with go build into a temporary directory]
 #   --root1 DIR        run host1's process chrooted in DIR, as /usr/bin/dist-example
 #   --root2 DIR        the same for host2 (roots provisioned by playbook.yml, say)
-#   --cases LIST       comma-separated: clean,loss,rate [clean,loss,rate]
-#   --count N          datagrams in the loss case [20000]
+#   --cases LIST       comma-separated: clean,loss,rate,proxy [clean,loss,rate,proxy]
+#   --count N          datagrams in the loss case [20000]; the proxy case sends at most 5000
 #   --interval D       sender's interval [100us]
 #   --loss P           drop probability, 0 < P < 1 [0.05]
 #   --rate R           tbf rate in tc's units [1mbit]
-#   --sigmas K         width of the loss bounds [5]
+#   --sigmas K         width of the loss and proxy bounds [5]
+#   --proxy-netem TEXT the proxy case's profile, from delay (with jitter, distribution),
+#                      loss [random] P%, duplicate P%, reorder P%, limit, seed
+#                      ["delay 20ms 10ms loss 10% duplicate 5% reorder 20%"]
+#   --proxy-seed N     the proxy's seed [1]
 #   --keep             leave the namespaces in place for a look (then remove each NS with
 #                      `ip netns pids NS | xargs -r kill; ip netns del NS`)
 # Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 77 skipped (not root, no ip,
 # no iptables, no binary): the reason is printed as "SKIPPED: ...".
 set -euo pipefail
 
-bin="" root1="" root2="" cases="clean,loss,rate" count=20000 interval=100us loss=0.05
+bin="" root1="" root2="" cases="clean,loss,rate,proxy" count=20000 interval=100us loss=0.05
 rate=1mbit sigmas=5 keep=0
-port=2345 addr1=10.99.0.1 addr2=10.99.0.2
+proxy_netem="delay 20ms 10ms loss 10% duplicate 5% reorder 20%" proxy_seed=1
+port=2345 addr1=10.99.0.1 addr2=10.99.0.2 pport=2346
 # Unique per run, so that concurrent runs (CI jobs, go test) never share a namespace.
 prefix="de$$"
 ns1="$prefix-host1" ns2="$prefix-host2"
@@ -50,6 +59,8 @@ while [ $# -gt 0 ]; do
     --loss) loss=$2; shift ;;
     --rate) rate=$2; shift ;;
     --sigmas) sigmas=$2; shift ;;
+    --proxy-netem) proxy_netem=$2; shift ;;
+    --proxy-seed) proxy_seed=$2; shift ;;
     --keep) keep=1 ;;
     -h|--help) usage ;;
     *) echo "lab.sh: unknown flag $1" >&2; usage ;;
@@ -60,8 +71,50 @@ done
 awk -v p="$loss" 'BEGIN { exit !(p + 0 > 0 && p + 0 < 1) }' ||
   { echo "lab.sh: --loss must be a probability strictly between 0 and 1, got $loss" >&2; exit 2; }
 for c in ${cases//,/ }; do
-  case $c in clean|loss|rate) ;; *) echo "lab.sh: unknown case $c (accepted: clean, loss, rate)" >&2; exit 2 ;; esac
+  case $c in clean|loss|rate|proxy) ;; *) echo "lab.sh: unknown case $c (accepted: clean, loss, rate, proxy)" >&2; exit 2 ;; esac
 done
+[[ $proxy_seed =~ ^[0-9]+$ ]] || { echo "lab.sh: --proxy-seed must be a non-negative integer, got $proxy_seed" >&2; exit 2; }
+
+# proxy_model TEXT: prints "DELAY_S JITTER_S L D R" of a netem profile, or explains on stderr
+# which clause the proxy case cannot predict. The binomial bounds hold for uncorrelated
+# random loss, duplicate and reorder (gap 1) with any delay and jitter.
+proxy_model() {
+  awk -v text="$1" '
+    function secs(tok,   v, u) {
+      if (!match(tok, /^[0-9]*\.?[0-9]+/)) return -1
+      v = substr(tok, 1, RLENGTH); u = substr(tok, RLENGTH + 1)
+      if (u ~ /^(s|sec|secs)$/) return v
+      if (u ~ /^(ms|msec|msecs)$/) return v / 1e3
+      if (u ~ /^(us|usec|usecs)$/) return v / 1e6
+      if (u ~ /^(ns|nsec|nsecs)$/) return v / 1e9
+      return -1
+    }
+    function pct(tok) { return tok ~ /^[0-9]*\.?[0-9]+%$/ ? substr(tok, 1, length(tok) - 1) / 100 : -1 }
+    function no(why) { print "lab.sh: --proxy-netem \"" text "\": " why "; the proxy case predicts delay [jitter] [distribution NAME], loss [random] P%, duplicate P%, reorder P% (no correlations, no gap), limit N, seed N" > "/dev/stderr"; bad = 1; exit 1 }
+    BEGIN {
+      n = split(text, t, /[ \t]+/); d = j = l = dup = r = 0
+      for (i = 1; i <= n; i++) {
+        k = t[i]
+        if (k == "") continue
+        if (k == "delay" || k == "latency") {
+          if ((d = secs(t[++i])) < 0) no("delay needs a time with a unit")
+          if (i < n && secs(t[i + 1]) >= 0) j = secs(t[++i])
+          if (i < n && pct(t[i + 1]) >= 0) no("a delay correlation")
+        } else if (k == "distribution" || k == "limit" || k == "seed") {
+          i++
+        } else if (k == "loss" || k == "drop" || k == "duplicate" || k == "reorder") {
+          if (t[i + 1] == "random" && k != "duplicate" && k != "reorder") i++
+          if ((p = pct(t[++i])) < 0) no(k " needs a percentage such as 10%")
+          if (i < n && pct(t[i + 1]) >= 0) no("a " k " correlation")
+          if (k == "duplicate") dup = p; else if (k == "reorder") r = p; else l = p
+        } else no("the clause \"" k "\"")
+      }
+      printf "%.9f %.9f %.6f %.6f %.6f\n", d, j, l, dup, r
+    }'
+}
+if [[ ,$cases, == *,proxy,* ]]; then
+  proxy_model "$proxy_netem" >/dev/null || exit 2
+fi
 
 [ "$(id -u)" -eq 0 ] || skip "namespaces need root (run with sudo)"
 command -v ip >/dev/null || skip "ip (iproute2) is not installed"
@@ -229,6 +282,112 @@ case_rate() {
     return 1
   fi
   echo "PASS rate: $bits bits in $((elapsed_ns / 1000000)) ms, within tbf's $rate ($allowed bits with the burst); $unique of $n arrived"
+}
+
+# The proxy's counters from its last JSON report: pfield NAME reads forward.NAME.
+pfield() { tail -n 1 "$work/proxy.out" | grep -o '"forward":{[^}]*}' | jnum "$1"; }
+proxy_bound() { ip netns exec "$ns1" ss -Hluna "sport = :$pport" | grep -q .; }
+proxy_done() { [ "$(pfield received)" = "$1" ] && [ "$(pfield in_flight)" = 0 ]; }
+
+case_proxy() {
+  local n=$((count < 5000 ? count : 5000)) out="$work/proxy.recv" rpid ppid status
+  local dl jt l d r
+  read -r dl jt l d r < <(proxy_model "$proxy_netem")
+  { ip netns exec "$ns2" iptables -w -F INPUT &&
+    ip netns exec "$ns2" iptables -w -A INPUT -p udp --dport "$port" -m comment --comment de-seen &&
+    ip netns exec "$ns2" iptables -w -A INPUT -p udp --dport "$port" -m comment --comment de-pass -j ACCEPT
+  } || { echo "FAIL proxy: iptables could not set the counting rules"; return 1; }
+  dx "$ns2" "$root2"
+  "${DX[@]}" recv -addr "$addr2:$port" -interval 1h -format json >"$out" 2>"$out.err" &
+  rpid=$!
+  wait_for 10 bound || { echo "FAIL proxy: the receiver never bound $addr2:$port: $(cat "$out.err")"; return 1; }
+  # In host1, so the impaired stream crosses the link as from a host with netem on its egress.
+  dx "$ns1" "$root1"
+  "${DX[@]}" proxy -listen "127.0.0.1:$pport" -upstream "$addr2:$port" -netem "$proxy_netem" \
+    -seed "$proxy_seed" -interval 50ms -format json >"$work/proxy.out" 2>"$work/proxy.err" &
+  ppid=$!
+  wait_for 10 proxy_bound || { echo "FAIL proxy: the proxy never bound 127.0.0.1:$pport in host1: $(cat "$work/proxy.err")"; kill "$rpid"; return 1; }
+  say "proxy: $(head -1 "$work/proxy.err")"
+  rcv0=$(rcvbuf_errors)
+  if ! timeout 120 "${DX[@]}" send -addr "127.0.0.1:$pport" -interval "$interval" -count "$n" >"$work/proxy.send" 2>&1; then
+    echo "FAIL proxy: the sender failed: $(tail -3 "$work/proxy.send")"; kill "$rpid" "$ppid"; return 1
+  fi
+  wait_for 30 proxy_done "$n" || say "proxy: the proxy did not relay all $n: $(tail -n 1 "$work/proxy.out")"
+  local delivered
+  delivered=$(pfield delivered)
+  wait_for 30 arrived "$delivered" || say "proxy: only $(ipt_counter de-seen 1) of $delivered reached host2's INPUT"
+  wait_for 10 drained || say "proxy: the receiver's socket queue did not drain"
+  kill -TERM "$rpid" "$ppid"
+  status=0; wait "$rpid" || status=$?
+  [ "$status" -eq 0 ] || { echo "FAIL proxy: the receiver exited with status $status: $(tail -3 "$out.err")"; return 1; }
+  status=0; wait "$ppid" || status=$?
+  [ "$status" -eq 0 ] || { echo "FAIL proxy: the proxy exited with status $status: $(tail -3 "$work/proxy.err")"; return 1; }
+  local total final
+  total=$(tail -n 1 "$out") final=$(tail -n 1 "$work/proxy.out")
+  case $total in *'"type":"total"'*) ;; *) echo "FAIL proxy: no totals line from the receiver, last line: $total"; return 1 ;; esac
+  case $final in *'"event":"final"'*) ;; *) echo "FAIL proxy: no final report from the proxy, last line: $final"; return 1 ;; esac
+  local received unique dups reord malformed precv psent pdel plost pdup preord plimit pflight seen passed
+  received=$(jnum received <<<"$total") unique=$(jnum unique <<<"$total") dups=$(jnum duplicates <<<"$total")
+  reord=$(jnum reordered <<<"$total") malformed=$(jnum malformed <<<"$total")
+  precv=$(pfield received) psent=$(pfield sent) pdel=$(pfield delivered) plost=$(pfield lost)
+  pdup=$(pfield duplicated) preord=$(pfield reordered) plimit=$(pfield limit_drops) pflight=$(pfield in_flight)
+  seen=$(ipt_counter de-seen 1) passed=$(ipt_counter de-pass 1)
+  rcvbuf=$(( $(rcvbuf_errors) - rcv0 ))
+  say "proxy: profile \"$proxy_netem\" seed $proxy_seed; sent $n"
+  say "proxy: proxy forward $(grep -o '"forward":{[^}]*}' <<<"$final")"
+  say "proxy: host2's INPUT saw $seen, passed $passed; receive-buffer drops $rcvbuf; receiver totals $total"
+  # Exact: nothing is lost outside the proxy's link.
+  if [ "$precv" -ne "$n" ] || [ "$psent" -ne "$n" ] || [ "$plimit" -ne 0 ] || [ "$pflight" -ne 0 ]; then
+    echo "FAIL proxy: the proxy read $precv and sent $psent of $n, with $plimit limit drops and $pflight in flight"
+    return 1
+  fi
+  if [ "$seen" -ne "$pdel" ] || [ "$passed" -ne "$seen" ] || [ "$rcvbuf" -ne 0 ] || [ "$received" -ne "$pdel" ]; then
+    echo "FAIL proxy: the proxy delivered $pdel, host2's INPUT saw $seen and passed $passed, receive-buffer drops $rcvbuf, the receiver read $received"
+    return 1
+  fi
+  if [ "$received" -ne $((unique + dups)) ] || [ "$malformed" -ne 0 ]; then
+    echo "FAIL proxy: the receiver read $received = unique $unique + duplicates $dups? (malformed $malformed)"
+    return 1
+  fi
+  # Statistical: netem's pipeline draws duplicate, then loss (when both fire the original
+  # goes on), and a clone draws its own loss; every queued copy draws reorder.
+  awk -v n="$n" -v k="$sigmas" -v dl="$dl" -v jt="$jt" -v l="$l" -v d="$d" -v r="$r" -v iv="$interval" \
+    -v miss=$((n - unique)) -v dups="$dups" -v reord="$reord" -v plost="$plost" -v pdup="$pdup" \
+    -v preord="$preord" -v pdel="$pdel" '
+    function check(what, got, m, p,   lo, hi) {
+      lo = m * p - k * sqrt(m * p * (1 - p)); hi = m * p + k * sqrt(m * p * (1 - p))
+      ok = got >= lo && got <= hi
+      printf "%s proxy: %s %d, want %.1f..%.1f (Binomial(%d, %.4f), %s sigmas)\n", ok ? "lab:" : "FAIL", what, got, lo, hi, m, p, k
+      if (!ok) bad = 1
+    }
+    BEGIN {
+      if (!match(iv, /^[0-9]*\.?[0-9]+/)) { print "FAIL proxy: cannot read --interval " iv; exit 1 }
+      v = substr(iv, 1, RLENGTH); u = substr(iv, RLENGTH + 1)
+      step = u == "s" ? v : u == "ms" ? v / 1e3 : u == "us" || u == "µs" ? v / 1e6 : u == "ns" ? v / 1e9 : -1
+      if (step <= 0) { print "FAIL proxy: cannot read --interval " iv; exit 1 }
+      check("datagrams with no copy delivered", miss, n, (1 - d) * l)
+      check("receiver duplicates", dups, n, d * (1 - l) * (1 - l))
+      check("proxy lost", plost, n, l + d * (1 - l) * l)
+      check("proxy duplicated", pdup, n, d)
+      check("proxy reordered (sent at once)", preord, pdel, r)
+      # Only datagrams whose copies were all delayed can arrive after a higher number; when
+      # the least delay spans sends enough that one sent at once nearly always follows
+      # within it, nearly all do, but for those sent within the largest delay of the end.
+      q = ((1 - d) * (1 - l) + d * l + d * (1 - l) * l) * (1 - r) + d * (1 - l) * (1 - l) * (1 - r) * (1 - r)
+      lo = n * q - k * sqrt(n * q * (1 - q)); hi = n * q + k * sqrt(n * q * (1 - q))
+      tail = int((dl + jt) / step + 0.999999); span = int((dl - jt) / step)
+      if (r == 0 && jt == 0) {
+        ok = reord == 0; want = "0 (a constant delay keeps the order)"
+      } else if (r > 0 && (1 - r) ^ span < 0.01) {
+        ok = reord > 0 && reord >= lo - tail && reord <= hi; want = sprintf("%.1f..%.1f", lo - tail, hi)
+      } else {
+        ok = reord > 0 && reord <= hi; want = sprintf("1..%.1f", hi)
+      }
+      printf "%s proxy: receiver reordered %d, want %s\n", ok ? "lab:" : "FAIL", reord, want
+      if (!ok) bad = 1
+      exit bad
+    }' || return 1
+  echo "PASS proxy: \"$proxy_netem\": $((n - unique)) of $n missing, $dups duplicated, $reord reordered at the receiver, which read exactly the $pdel copies the proxy delivered"
 }
 
 setup

@@ -5,13 +5,15 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"pgregory.net/rapid"
 
 	"github.com/dist-example/dist-example/app"
 )
 
 // The oracle and app's Accounting are written independently from the same definitions;
-// on any sequence of datagrams they must agree, or one of them is wrong.
+// on any sequence of datagrams and interval cuts they must agree, interval by interval
+// and in total, or one of them is wrong.
 func TestModelAgreesWithAccounting(t *testing.T) {
 	num := rapid.OneOf(
 		rapid.Int64Range(0, 300),
@@ -25,20 +27,71 @@ func TestModelAgreesWithAccounting(t *testing.T) {
 		srcs := []netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("10.0.0.1:2")}
 		var a app.Accounting
 		var m model
+		var got []app.Counts
+		cut := func() {
+			c := a.Cut()
+			c.Expected, c.Min, c.Max = 0, 0, 0
+			got = append(got, c)
+			m.cut()
+		}
 		for range rapid.IntRange(0, 300).Draw(t, "datagrams") {
 			src := srcs[rapid.IntRange(0, 1).Draw(t, "src")]
 			var payload []byte
 			switch rapid.IntRange(0, 9).Draw(t, "kind") {
 			case 0:
 				payload = []byte(rapid.StringN(0, 4, 25).Draw(t, "junk"))
+			case 1, 2:
+				cut()
+				continue
 			default:
 				payload = app.AppendNumber(nil, num.Draw(t, "n"))
 			}
 			a.Observe(src, payload)
 			m.observe(src, payload)
 		}
-		if got, want := a.Finish(), m.finish(); got != want {
-			t.Fatalf("app %+v\noracle %+v", got, want)
+		// As the receiver ends: Finish, then the last interval's cut.
+		tot := a.Finish()
+		cut()
+		if want := m.finish(); tot != want {
+			t.Fatalf("totals: app %+v\noracle %+v", tot, want)
+		}
+		want := m.intervals()
+		if len(got) != len(want) {
+			t.Fatalf("app cut %d intervals, the oracle %d", len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("interval %d: app %+v\noracle %+v", i+1, got[i], want[i])
+			}
 		}
 	})
+}
+
+// TestModelDeclaresAfterAWholeInterval pins the oracle itself to the definitions, so
+// that a fault shared by both implementations would still show.
+func TestModelDeclaresAfterAWholeInterval(t *testing.T) {
+	src := netip.MustParseAddrPort("10.0.0.1:1")
+	var m model
+	obs := func(ns ...int64) {
+		for _, n := range ns {
+			m.observe(src, app.AppendNumber(nil, n))
+		}
+	}
+	obs(0, 2, 4, 3) // 1 missing; 3 reordered within the interval
+	m.cut()
+	obs(5)
+	m.cut() // 1 <= 4, the highest at the first cut: declared
+	obs(1)  // late
+	m.cut()
+	obs(8)
+	m.cut()           // the receiver's last cut: 6 and 7 are above 5, the highest at cut 3
+	tot := m.finish() // 6 and 7 at the end, in the last interval
+	want := []app.Counts{
+		{Received: 4, Unique: 4, Reordered: 1},
+		{Received: 1, Unique: 1, Lost: 1},
+		{Received: 1, Unique: 1, Reordered: 1, Late: 1},
+		{Received: 1, Unique: 1, Lost: 2},
+	}
+	assert.Equal(t, want, m.intervals())
+	assert.Equal(t, app.Counts{Received: 7, Expected: 9, Unique: 7, Reordered: 2, Late: 1, Lost: 2, Max: 8}, tot)
 }

@@ -58,12 +58,12 @@ func checkReceiver(cfg Config, res *Result, got app.Counts) error {
 	t := res.Truth
 	// The accounting invariants of app.Counts.
 	switch {
-	case got.Received != got.Unique+got.Duplicates+got.Late+got.Malformed:
-		return fmt.Errorf("received != unique+duplicates+late+malformed: %+v", got)
+	case got.Received != got.Unique+got.Duplicates+got.Stale+got.Malformed:
+		return fmt.Errorf("received != unique+duplicates+stale+malformed: %+v", got)
 	case got.Unique+got.Lost != got.Expected:
 		return fmt.Errorf("at the end unique+lost != expected: %+v", got)
-	case got.Reordered > got.Unique:
-		return fmt.Errorf("more reordered than unique: %+v", got)
+	case got.Late > got.Reordered || got.Reordered > got.Unique:
+		return fmt.Errorf("want late <= reordered <= unique: %+v", got)
 	}
 	// Nothing reaches the app that was not sent, except corrupted copies.
 	switch {
@@ -77,7 +77,8 @@ func checkReceiver(cfg Config, res *Result, got app.Counts) error {
 		return fmt.Errorf("receiver's counts differ from app's definitions applied to the delivered datagrams:\n got  %+v\n want %+v", got, res.Expect)
 	}
 	// The ground truth, exact when no copy was corrupted and the sender never broke its
-	// sequence.
+	// sequence. Late has no network counterpart: it depends on when the receiver cut its
+	// intervals (the oracle checks it); a late datagram is reordered on the network too.
 	if t.Corrupted == 0 && !hasBreaks(cfg) {
 		for _, c := range []struct {
 			name      string
@@ -87,7 +88,7 @@ func checkReceiver(cfg Config, res *Result, got app.Counts) error {
 			{"lost", got.Lost, int64(t.LostInRange())},
 			{"duplicates", got.Duplicates, int64(t.Extra)},
 			{"reordered", got.Reordered, int64(t.Reordered)},
-			{"late", got.Late, 0},
+			{"stale", got.Stale, 0},
 			{"restarts", got.Restarts, 0},
 			{"malformed", got.Malformed, 0},
 		} {
@@ -98,7 +99,7 @@ func checkReceiver(cfg Config, res *Result, got app.Counts) error {
 	}
 	// A perfect link: nothing lost, duplicated or reordered, everything delivered.
 	if (cfg.Profile == netemZero) && len(cfg.Faults) == 0 {
-		if got.Lost != 0 || got.Duplicates != 0 || got.Reordered != 0 || got.Late != 0 || got.Malformed != 0 || got.Unique != int64(t.Sent) {
+		if got.Lost != 0 || got.Duplicates != 0 || got.Reordered != 0 || got.Late != 0 || got.Stale != 0 || got.Malformed != 0 || got.Unique != int64(t.Sent) {
 			return fmt.Errorf("perfect link, yet %+v for %d sent", got, t.Sent)
 		}
 	}
@@ -106,7 +107,9 @@ func checkReceiver(cfg Config, res *Result, got app.Counts) error {
 }
 
 // checkSummaries checks the receiver's summaries against its totals: intervals tile the
-// run and add up to the final counts.
+// run and add up to the final counts, the final Lost being the intervals' declared
+// losses less their late arrivals; and, with the oracle, each interval's counters are
+// app's definitions applied to what arrived in it.
 func checkSummaries(cfg Config, res *Result) error {
 	ss := res.Summaries
 	if len(ss) == 0 || !ss[len(ss)-1].Final {
@@ -121,12 +124,16 @@ func checkSummaries(cfg Config, res *Result) error {
 		}
 		at = s.End
 		c := s.Counts
+		if c.Lost < 0 || c.Late > c.Reordered {
+			return fmt.Errorf("summary %d: lost %d, late %d, reordered %d: want lost >= 0, late <= reordered", i, c.Lost, c.Late, c.Reordered)
+		}
 		sum.Received += c.Received
 		sum.Unique += c.Unique
 		sum.Lost += c.Lost
 		sum.Duplicates += c.Duplicates
 		sum.Reordered += c.Reordered
 		sum.Late += c.Late
+		sum.Stale += c.Stale
 		sum.Malformed += c.Malformed
 		sum.Restarts += c.Restarts
 	}
@@ -134,9 +141,23 @@ func checkSummaries(cfg Config, res *Result) error {
 	if !at.Equal(simnet.Epoch.Add(res.End)) || !final.End.Equal(at) {
 		return fmt.Errorf("the intervals end at %v, the run at %v", at, simnet.Epoch.Add(res.End))
 	}
-	if sum.Received != f.Received || sum.Unique != f.Unique || sum.Lost != f.Lost || sum.Duplicates != f.Duplicates ||
-		sum.Reordered != f.Reordered || sum.Late != f.Late || sum.Malformed != f.Malformed || sum.Restarts != f.Restarts {
-		return fmt.Errorf("intervals add up to %+v, the totals are %+v", sum, f)
+	if sum.Received != f.Received || sum.Unique != f.Unique || sum.Lost-sum.Late != f.Lost || sum.Duplicates != f.Duplicates ||
+		sum.Reordered != f.Reordered || sum.Late != f.Late || sum.Stale != f.Stale || sum.Malformed != f.Malformed || sum.Restarts != f.Restarts {
+		return fmt.Errorf("intervals add up to %+v (lost - late = %d), the totals are %+v", sum, sum.Lost-sum.Late, f)
+	}
+	if !res.ExpectValid {
+		return nil
+	}
+	if len(res.ExpectIntervals) != len(ss)-1 {
+		return fmt.Errorf("%d intervals, the oracle cut %d", len(ss)-1, len(res.ExpectIntervals))
+	}
+	for i, s := range ss[:len(ss)-1] {
+		got := s.Counts
+		got.Expected, got.Min, got.Max, got.Evicted = 0, 0, 0, 0
+		if got != res.ExpectIntervals[i] {
+			return fmt.Errorf("interval %d [%v, %v) differs from app's definitions:\n got  %+v\n want %+v",
+				i+1, s.Start.Sub(simnet.Epoch), s.End.Sub(simnet.Epoch), got, res.ExpectIntervals[i])
+		}
 	}
 	return nil
 }
@@ -147,6 +168,11 @@ func runProp(t *rapid.T, got func(cfg Config, res *Result, reads []recorded) app
 	cfg := scenarioGen().Draw(t, "scenario")
 	var reads []recorded
 	cfg.OnRead = func(r Read) { reads = append(reads, recorded{from: r.From, payload: string(r.Payload)}) }
+	cfg.OnSummary = func(s app.Summary) {
+		if !s.Final {
+			reads = append(reads, recorded{cut: true})
+		}
+	}
 	res, err := Run(cfg)
 	if err != nil {
 		t.Fatalf("run failed: %v\nreplay: %s", err, replay(cfg))

@@ -48,7 +48,7 @@ type Config struct {
 	Trace     io.Writer            // optional: gets the simulator's trace, line by line
 	OnSummary func(app.Summary)    // optional: each receiver summary as it is made
 	OnRead    func(Read)           // optional: each datagram the receiver read (for captures)
-	Oracle    bool                 // compute Result.Expect (costs a map lookup per datagram)
+	Oracle    bool                 // compute Result.Expect and ExpectIntervals (costs a search per datagram)
 	Logf      func(string, ...any) // optional: the receiver's log of malformed datagrams
 }
 
@@ -62,18 +62,21 @@ type Read struct {
 
 // Result is what a run produced.
 type Result struct {
-	Summaries   []app.Summary // the receiver's summaries, the final one last
-	Final       app.Counts    // the receiver's totals (the final summary's counts)
-	Link        simnet.Stats  // the counters of the link host1->host2
-	Truth       Truth         // what the network did to each datagram
-	Check       ReadCheck     // every read against the delivery it should be
-	Expect      app.Counts    // with Config.Oracle: what app's definitions give for the datagrams delivered
-	ExpectValid bool          // Expect was computed (Oracle set, at most app.MaxSources sources)
-	Sent        int64         // datagrams app's senders reported sent
-	StopAt      time.Duration // when the sender's schedule ended (Duration)
-	End         time.Duration // when the link was empty and the receiver was stopped
-	Fingerprint string        // first 16 hex digits of the SHA-256 of the whole trace
-	TraceLines  int
+	Summaries []app.Summary // the receiver's summaries, the final one last
+	Final     app.Counts    // the receiver's totals (the final summary's counts)
+	Link      simnet.Stats  // the counters of the link host1->host2
+	Truth     Truth         // what the network did to each datagram
+	Check     ReadCheck     // every read against the delivery it should be
+	Expect    app.Counts    // with Config.Oracle: what app's definitions give for the datagrams delivered
+	// ExpectIntervals: with Config.Oracle, the counters app's definitions give for each
+	// interval the receiver cut (Expected, Min and Max left 0), one per non-final summary.
+	ExpectIntervals []app.Counts
+	ExpectValid     bool          // Expect was computed (Oracle set, at most app.MaxSources sources)
+	Sent            int64         // datagrams app's senders reported sent
+	StopAt          time.Duration // when the sender's schedule ended (Duration)
+	End             time.Duration // when the link was empty and the receiver was stopped
+	Fingerprint     string        // first 16 hex digits of the SHA-256 of the whole trace
+	TraceLines      int
 }
 
 // Validate reports the first field of c that is out of range, by name.
@@ -99,15 +102,16 @@ func (c Config) Validate() error {
 
 // run is one run in progress.
 type run struct {
-	cfg   Config
-	n     *simnet.Network
-	h1    *simnet.Host
-	rc    *simnet.Conn // the receiver's
-	clk   *simnet.Clock
-	sink  *sink
-	dst   net.Addr
-	res   *Result
-	model *model
+	cfg    Config
+	n      *simnet.Network
+	h1     *simnet.Host
+	rc     *simnet.Conn // the receiver's
+	clk    *simnet.Clock
+	sink   *sink
+	dst    net.Addr
+	res    *Result
+	model  *model
+	expect app.Counts // the model's totals, at the receiver's final summary
 
 	sendErr, recvErr error
 	senderDone       bool
@@ -177,6 +181,13 @@ func (r *run) setup() error {
 	recv := &app.Receiver{Conn: read, Clock: r.clk, Interval: r.cfg.Interval, Logf: r.cfg.Logf,
 		OnSummary: func(s app.Summary) {
 			r.res.Summaries = append(r.res.Summaries, s)
+			if r.model != nil { // the oracle cuts where the receiver did
+				if s.Final {
+					r.expect = r.model.finish()
+				} else {
+					r.model.cut()
+				}
+			}
 			if r.cfg.OnSummary != nil {
 				r.cfg.OnSummary(s)
 			}
@@ -304,7 +315,7 @@ func (r *run) collect() error {
 		res.Check.Unread++
 	}
 	if r.model != nil && !r.model.tooMany {
-		res.Expect, res.ExpectValid = r.model.finish(), true
+		res.Expect, res.ExpectIntervals, res.ExpectValid = r.expect, r.model.intervals(), true
 	}
 	res.Fingerprint, res.TraceLines = r.sink.fingerprint(), r.sink.lines
 	return nil

@@ -104,8 +104,8 @@ func TestFaults(t *testing.T) {
 			assert.Equal(t, int64(1), res.Final.Restarts)
 			assert.Zero(t, res.Final.Lost)
 		}},
-		{"a restart into the window's past is late", "delay 1ms", "restart@1s down=0s start=-40000", func(t *testing.T, res *Result) {
-			assert.Equal(t, int64(100), res.Final.Late)
+		{"a restart into the window's past is stale", "delay 1ms", "restart@1s down=0s start=-40000", func(t *testing.T, res *Result) {
+			assert.Equal(t, int64(100), res.Final.Stale)
 			assert.Zero(t, res.Final.Restarts)
 		}},
 	} {
@@ -126,7 +126,7 @@ func TestPerfectLinkDeliversAllInOrder(t *testing.T) {
 	c := res.Final
 	assert.Equal(t, int64(10000), c.Unique)
 	assert.Equal(t, int64(10000), c.Expected)
-	assert.Zero(t, c.Lost+c.Duplicates+c.Reordered+c.Late+c.Malformed+c.Restarts)
+	assert.Zero(t, c.Lost+c.Duplicates+c.Reordered+c.Late+c.Stale+c.Malformed+c.Restarts)
 	assert.Equal(t, 10*time.Second, res.End, "nothing in flight when the sender stops: no drain")
 }
 
