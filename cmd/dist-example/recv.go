@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dist-example/dist-example/app"
+	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
 	"github.com/dist-example/dist-example/realnet"
 )
 
@@ -66,6 +68,7 @@ gap (more than 32768 behind) is counted stale; stale is shown when not zero.
 Examples:
   dist-example recv
   dist-example recv -addr [::1]:2345 -interval 200ms -format json
+  dist-example recv -plot run.png        # on exit, a chart of each interval's counts
   echo 42 | nc -u -w1 127.0.0.1 2345     # feeds one number to the receiver
 `
 
@@ -79,8 +82,14 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	interval := fs.Duration("interval", time.Second, "summary interval, > 0")
 	format := fs.String("format", "text", "output format: text or json (one object per line, totals last)")
 	rcvbuf := fs.Int("rcvbuf", defaultRcvbuf, "socket receive buffer to ask for, in `bytes` (0 keeps the kernel's default)")
+	plotFile := fs.String("plot", "", "on exit, draw per interval what was received, lost, duplicated and reordered into `FILE` (.png or .svg)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *plotFile != "" {
+		if _, err := plot.FormatOf(*plotFile); err != nil {
+			return usagef("-plot %q: want a file name ending in .png or .svg", *plotFile)
+		}
 	}
 	if *interval <= 0 {
 		return usagef("-interval %v: want a duration > 0, e.g. 1s or 200ms", *interval)
@@ -116,11 +125,18 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// Closing the conn is what ends the receive loop: it blocks only in ReadFrom.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	onSummary := summaryPrinter(stdout, *format)
+	var rec *recvRecorder
+	if *plotFile != "" {
+		rec = &recvRecorder{}
+		printed := onSummary
+		onSummary = func(s app.Summary) { printed(s); rec.add(s) }
+	}
 	r := &app.Receiver{
 		Conn:      conn,
 		Clock:     realnet.Clock(),
 		Interval:  *interval,
-		OnSummary: summaryPrinter(stdout, *format),
+		OnSummary: onSummary,
 		Logf: func(f string, a ...any) {
 			fmt.Fprintf(stderr, "recv: "+f+"\n", a...)
 		},
@@ -133,7 +149,46 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				d.InDatagrams, d.RcvbufErrors, d.InErrors)
 		}
 	}
+	if rec != nil {
+		if rec.truncated {
+			fmt.Fprintf(stderr, "recv: -plot shows the first %d intervals only\n", recvPlotMax)
+		}
+		if perr := plot.Intervals(*plotFile, "recv "+conn.LocalAddr().String(), rec.points); perr != nil {
+			err = errors.Join(err, perr)
+		}
+	}
 	return err
+}
+
+// recvPlotMax bounds the intervals -plot keeps: a receiver may run for days. A million
+// points is 11 days at one a second, and 40 MiB.
+const recvPlotMax = 1 << 20
+
+// recvRecorder keeps the interval summaries as plot points, measured from the start of
+// the first interval.
+type recvRecorder struct {
+	start     time.Time
+	points    []plot.IntervalPoint
+	truncated bool
+}
+
+func (r *recvRecorder) add(s app.Summary) {
+	if s.Final {
+		return
+	}
+	if len(r.points) >= recvPlotMax {
+		r.truncated = true
+		return
+	}
+	if len(r.points) == 0 {
+		r.start = s.Start
+	}
+	n := func(v int64) uint64 { return uint64(max(v, 0)) }
+	r.points = append(r.points, plot.IntervalPoint{
+		At:       s.End.Sub(r.start),
+		Received: n(s.Counts.Unique), Lost: n(s.Counts.Lost),
+		Duplicated: n(s.Counts.Duplicates), Reordered: n(s.Counts.Reordered),
+	})
 }
 
 // hostUDPCounters reads the host's UDP counters, IPv4 and IPv6 added together (IPv6's

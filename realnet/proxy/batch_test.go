@@ -91,3 +91,33 @@ func seqOf(b []byte) uint64 {
 	}
 	return s
 }
+
+// Empty datagrams released in a burst with others go out in the same batched write, and
+// arrive as empty datagrams, in order.
+func TestBatchedWritesCarryEmptyDatagrams(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "delay 20ms", "", 1)
+	c := dialer(t, p)
+	const n = 40
+	for i := range n {
+		msg := []byte{}
+		if i%2 == 1 {
+			msg = makeDatagram(uint64(i), 64)
+		}
+		_, err := c.Write(msg)
+		require.NoError(t, err)
+	}
+	waitFor(t, 5*time.Second, func() bool { return p.Counters().Forward.Received == n }, "proxy read %d of %d", p.Counters().Forward.Received, n)
+	k := settle(t, p, s, 5*time.Second)
+	arr := s.arrivals()
+	require.Len(t, arr, n)
+	for i, a := range arr {
+		if i%2 == 0 {
+			require.Zero(t, a.size, "arrival %d should be empty", i)
+		} else {
+			require.True(t, a.ok, "arrival %d altered", i)
+			require.Equal(t, uint64(i), a.seq, "arrival %d out of order", i)
+		}
+	}
+	assert.Zero(t, k.Forward.WriteErrors)
+}

@@ -31,7 +31,7 @@
 // does. One loop per direction sleeps on a single timer until the link's next due time
 // (or until an enqueue makes packets ready or an earlier due time) and writes out
 // everything released, in the link's order. There is no goroutine or timer per packet.
-// On Linux (amd64, arm64) bursts are read with recvmmsg and written with sendmmsg.
+// On Linux bursts are read with recvmmsg and written with sendmmsg (golang.org/x/net).
 //
 // Delivery times are honoured within the Go runtime's timer resolution (its poller
 // sleeps in whole milliseconds on Linux); DirectionStats.LateMeanUS and LateMaxUS report

@@ -127,11 +127,6 @@ func New(cfg Config) (*Proxy, error) {
 		_ = ln.SetWriteBuffer(cfg.ReadBuffer)
 	}
 
-	toClients, err := newToClient(ln)
-	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("proxy: listen socket: %w", err)
-	}
 	p := &Proxy{
 		cfg: cfg, clk: cfg.Clock, start: cfg.Clock.Now(), listen: ln, upstream: up,
 		upOverhead: ipUDPOverhead(up.AddrPort().Addr()),
@@ -142,7 +137,7 @@ func New(cfg Config) (*Proxy, error) {
 	p.dirs[Forward] = newDirection(Forward, cfg.Forward, SeedFor(cfg.Seed, Forward), p.now, p.clk, p.pool, p.done,
 		toUpstream{})
 	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), p.now, p.clk, p.pool, p.done,
-		toClients)
+		newToClient(ln))
 
 	p.wg.Add(3)
 	go func() { defer p.wg.Done(); p.dirs[Forward].loop() }()

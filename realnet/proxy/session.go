@@ -6,17 +6,17 @@ import (
 	"net/netip"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
 // session is one client: its own upstream socket, so the upstream's replies to that
 // socket can only be for this client and find their way back to it.
 type session struct {
-	client   netip.AddrPort  // read-only
-	conn     *net.UDPConn    // read-only: connected to the upstream
-	raw      syscall.RawConn // read-only: conn's, for batched writes
-	overhead int             // read-only: IP+UDP header bytes toward the upstream
+	client     netip.AddrPort // read-only
+	clientAddr *net.UDPAddr   // read-only: client, as batched writes take it
+	conn       *net.UDPConn   // read-only: connected to the upstream
+	up         batchConn      // read-only: conn's, for batched writes
+	overhead   int            // read-only: IP+UDP header bytes toward the upstream
 
 	lastActive atomic.Int64 // nanoseconds since the proxy started, of the last datagram either way
 	inflight   atomic.Int64 // copies of this session's datagrams queued in either link
@@ -55,13 +55,8 @@ func (p *Proxy) lookup(client netip.AddrPort, now time.Duration) *session {
 	if p.cfg.ReadBuffer > 0 {
 		_ = conn.SetReadBuffer(p.cfg.ReadBuffer) // best effort; the kernel may cap it
 	}
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		conn.Close()
-		p.sessRejected.Add(1)
-		return nil
-	}
-	s = &session{client: client, conn: conn, raw: raw, overhead: p.upOverhead}
+	s = &session{client: client, clientAddr: net.UDPAddrFromAddrPort(client), conn: conn,
+		up: newBatchConn(conn), overhead: p.upOverhead}
 	s.lastActive.Store(int64(now))
 
 	p.sessMu.Lock()
@@ -114,10 +109,9 @@ func (p *Proxy) readClients() {
 	_ = p.listen.SetReadDeadline(time.Now().Add(every)) // sockets run on the wall clock, whatever drives the links
 
 	var buf []byte
-	var rcv *receiver
-	rc, err := p.listen.SyscallConn()
-	if batchingSupported && err == nil {
-		rcv = newReceiver()
+	var rcv *reader
+	if batching {
+		rcv = newReader(p.listen)
 	} else {
 		buf = make([]byte, maxDatagram)
 	}
@@ -126,7 +120,7 @@ func (p *Proxy) readClients() {
 		var err error
 		var from netip.AddrPort
 		if rcv != nil {
-			n, err = rcv.recv(rc)
+			n, err = rcv.read()
 		} else {
 			var size int
 			size, from, err = p.listen.ReadFromUDPAddrPort(buf)

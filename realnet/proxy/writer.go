@@ -2,21 +2,16 @@ package proxy
 
 import (
 	"net"
-	"net/netip"
-	"syscall"
+
+	"golang.org/x/net/ipv4"
 
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
-// maxWriteBatch is the most datagrams one batched write carries.
-const maxWriteBatch = 64
-
 // route is how a direction's packets leave.
 type route interface {
 	// via returns the socket p leaves through and, for an unconnected socket, where to.
-	via(p *netem.Packet[*session]) (rc syscall.RawConn, dst netip.AddrPort, hasDst bool)
-	// is6 reports whether destinations are written as IPv6 (the socket is AF_INET6).
-	is6() bool
+	via(p *netem.Packet[*session]) (bc batchConn, dst net.Addr)
 	// writeOne sends p on its own.
 	writeOne(p *netem.Packet[*session]) error
 }
@@ -24,11 +19,7 @@ type route interface {
 // toUpstream: client -> upstream, through the session's own connected socket.
 type toUpstream struct{}
 
-func (toUpstream) via(p *netem.Packet[*session]) (syscall.RawConn, netip.AddrPort, bool) {
-	return p.Meta.raw, netip.AddrPort{}, false
-}
-
-func (toUpstream) is6() bool { return false }
+func (toUpstream) via(p *netem.Packet[*session]) (batchConn, net.Addr) { return p.Meta.up, nil }
 
 func (toUpstream) writeOne(p *netem.Packet[*session]) error {
 	_, err := p.Meta.conn.Write(p.Data)
@@ -37,21 +28,15 @@ func (toUpstream) writeOne(p *netem.Packet[*session]) error {
 
 // toClient: upstream -> client, through the listen socket.
 type toClient struct {
-	conn  *net.UDPConn    // read-only
-	raw   syscall.RawConn // read-only: conn's
-	inet6 bool            // read-only: conn is AF_INET6
+	conn *net.UDPConn // read-only
+	bc   batchConn    // read-only: conn's
 }
 
-func newToClient(c *net.UDPConn) (toClient, error) {
-	rc, err := c.SyscallConn()
-	return toClient{conn: c, raw: rc, inet6: socketIs6(c)}, err
-}
+func newToClient(c *net.UDPConn) toClient { return toClient{conn: c, bc: newBatchConn(c)} }
 
-func (r toClient) via(p *netem.Packet[*session]) (syscall.RawConn, netip.AddrPort, bool) {
-	return r.raw, p.Meta.client, true
+func (r toClient) via(p *netem.Packet[*session]) (batchConn, net.Addr) {
+	return r.bc, p.Meta.clientAddr
 }
-
-func (r toClient) is6() bool { return r.inet6 }
 
 func (r toClient) writeOne(p *netem.Packet[*session]) error {
 	_, err := r.conn.WriteToUDPAddrPort(p.Data, p.Meta.client)
@@ -61,13 +46,16 @@ func (r toClient) writeOne(p *netem.Packet[*session]) error {
 // writer writes packets in order, a run through the same socket in one system call
 // where the platform allows. One per direction loop; not safe for concurrent use.
 type writer struct {
-	b    *batcher
-	bufs [][]byte
-	dsts []netip.AddrPort
+	ms  []ipv4.Message
+	one [][1][]byte // each message's one buffer
 }
 
 func newWriter() *writer {
-	return &writer{b: newBatcher(), bufs: make([][]byte, 0, maxWriteBatch), dsts: make([]netip.AddrPort, 0, maxWriteBatch)}
+	w := &writer{ms: make([]ipv4.Message, maxWriteBatch), one: make([][1][]byte, maxWriteBatch)}
+	for i := range w.ms {
+		w.ms[i].Buffers = w.one[i][:]
+	}
+	return w
 }
 
 // write sends every packet in order and returns how many the sockets refused (e.g.
@@ -75,34 +63,29 @@ func newWriter() *writer {
 func (w *writer) write(ps []netem.Packet[*session], out route) int {
 	failed := 0
 	for i := 0; i < len(ps); {
-		rc, _, hasDst := out.via(&ps[i])
-		// A run: consecutive non-empty datagrams through the same socket (batched
-		// calls need a byte to send, so an empty datagram goes alone).
-		j := i
-		w.bufs, w.dsts = w.bufs[:0], w.dsts[:0]
-		for batchingSupported && j < len(ps) && len(w.bufs) < maxWriteBatch && len(ps[j].Data) > 0 {
-			rcj, dstj, _ := out.via(&ps[j])
-			if rcj != rc {
+		bc, _ := out.via(&ps[i])
+		// A run: consecutive datagrams through the same socket.
+		k := 0
+		for batching && i+k < len(ps) && k < maxWriteBatch {
+			bck, dst := out.via(&ps[i+k])
+			if bck != bc {
 				break
 			}
-			w.bufs = append(w.bufs, ps[j].Data)
-			w.dsts = append(w.dsts, dstj)
-			j++
+			w.one[k][0], w.ms[k].Addr = ps[i+k].Data, dst
+			k++
 		}
-		if j-i < 2 {
+		if k < 2 {
 			if out.writeOne(&ps[i]) != nil {
 				failed++
 			}
 			i++
 			continue
 		}
-		dsts := w.dsts
-		if !hasDst {
-			dsts = nil
+		failed += sendBatch(bc, w.ms[:k])
+		for j := range k {
+			w.one[j][0], w.ms[j].Addr = nil, nil // let the buffers go
 		}
-		failed += w.b.send(rc, out.is6(), w.bufs, dsts)
-		clear(w.bufs)
-		i = j
+		i += k
 	}
 	return failed
 }

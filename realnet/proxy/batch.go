@@ -1,0 +1,93 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"runtime"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+// Bursts of datagrams go through one system call each where the kernel has recvmmsg and
+// sendmmsg (Linux). On loopback that cuts the proxy's cost per datagram by about a third,
+// which is what lets it relay at more than half the rate of a direct path on a small
+// machine. golang.org/x/net makes the calls; elsewhere datagrams go one per call through
+// the net package, which every platform has (x/net's one-message fallback does not).
+const batching = runtime.GOOS == "linux"
+
+// maxReadBatch is the most datagrams one read takes; each has a 64 KiB buffer.
+const maxReadBatch = 16
+
+// maxWriteBatch is the most datagrams one batched write carries.
+const maxWriteBatch = 64
+
+// batchConn is a UDP socket's batched side. ipv4.Message and ipv6.Message are one type.
+type batchConn interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+func newBatchConn(c *net.UDPConn) batchConn {
+	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
+		return ipv6.NewPacketConn(c)
+	}
+	return ipv4.NewPacketConn(c)
+}
+
+// reader reads bursts of datagrams from one socket. Not safe for concurrent use.
+type reader struct {
+	bc batchConn
+	ms []ipv4.Message
+}
+
+func newReader(c *net.UDPConn) *reader {
+	r := &reader{bc: newBatchConn(c), ms: make([]ipv4.Message, maxReadBatch)}
+	for i := range r.ms {
+		r.ms[i].Buffers = [][]byte{make([]byte, maxDatagram)}
+	}
+	return r
+}
+
+// read waits for at least one datagram and returns how many it read. Errors are the
+// socket's: deadline exceeded, closed, or one the kernel reports (then n is 0).
+func (r *reader) read() (int, error) {
+	n, err := r.bc.ReadBatch(r.ms, 0)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// datagram returns the i-th datagram read and its source.
+func (r *reader) datagram(i int) ([]byte, netip.AddrPort) {
+	m := &r.ms[i]
+	var from netip.AddrPort
+	if a, ok := m.Addr.(*net.UDPAddr); ok {
+		from = a.AddrPort()
+	}
+	return m.Buffers[0][:m.N], from
+}
+
+// sendBatch writes every message, as few sendmmsg calls as it takes, and returns how many
+// datagrams the socket refused.
+func sendBatch(bc batchConn, ms []ipv4.Message) (failed int) {
+	for len(ms) > 0 {
+		n, err := bc.WriteBatch(ms, 0)
+		n = max(n, 0) // -1 with an errno
+		switch {
+		case errors.Is(err, net.ErrClosed): // the rest cannot go either
+			return failed + len(ms)
+		case err != nil:
+			// The datagram at n was refused (e.g. an earlier ICMP unreachable reported
+			// on a connected socket): count it and go on with the rest.
+			failed++
+			n++
+		case n == 0: // cannot happen with a nil error; guards against spinning
+			return failed + len(ms)
+		}
+		ms = ms[min(n, len(ms)):]
+	}
+	return failed
+}
