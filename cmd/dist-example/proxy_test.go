@@ -19,24 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// proxySafeBuf is an io.Writer the proxy goroutine writes while the test reads.
-type proxySafeBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *proxySafeBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *proxySafeBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestProxyFlagErrors(t *testing.T) {
 	ok := []string{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:9"}
 	tests := []struct {
@@ -90,7 +72,7 @@ func TestProxyRuntimeErrorExitsOne(t *testing.T) {
 
 // runningProxy starts the subcommand and waits for its start line.
 type runningProxy struct {
-	stdout, stderr *proxySafeBuf
+	stdout, stderr *lockedBuf
 	listen         string
 	control        string
 	cancel         context.CancelFunc
@@ -102,7 +84,7 @@ var proxyStartLine = regexp.MustCompile(`listening on (\S+), upstream \S+, seed 
 func startProxyCmd(t *testing.T, args ...string) *runningProxy {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runningProxy{stdout: &proxySafeBuf{}, stderr: &proxySafeBuf{}, cancel: cancel, done: make(chan error, 1)}
+	r := &runningProxy{stdout: &lockedBuf{}, stderr: &lockedBuf{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- runProxy(ctx, args, r.stdout, r.stderr) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
