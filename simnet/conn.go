@@ -221,7 +221,7 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		if dst == nil {
 			// No host has this address: the datagram leaves and is never seen again.
 			n.noRouteSent++
-			n.trace.noRoute(n.now, c.h, ip, len(p))
+			n.trace.noRoute(n.now, c.h, ip, port, len(p))
 			n.mu.Unlock()
 			return len(p), nil
 		}

@@ -109,4 +109,9 @@
 // hostdown, rcvbuf, partition, down, noroute; faults appear as "fault ..." lines. Lines hold
 // only virtual times, names, per-link sequence numbers and sizes, so two runs with the same
 // seed produce identical traces that can be diffed.
+//
+// Config.Observe gets the same events as structured Event values, in the same order, with
+// nothing formatted: the cheap way to compute ground truth or a fingerprint of a run
+// (Event.AppendText gives an event's trace line when one is wanted). Observing does not
+// change the run: the observer gets copies and may not call back into the network.
 package simnet

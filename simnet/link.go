@@ -86,10 +86,10 @@ func (n *Network) sendLocked(c *Conn, l *link, p []byte, port uint16) {
 		if why := n.blocked[pairKey{int32(l.src.idx), int32(l.dst.idx)}]; why != 0 {
 			if why&blockDown != 0 {
 				l.downDrops++
-				n.trace.drop(n.now, l, len(p), "down")
+				n.trace.drop(n.now, l, len(p), port, EvDown)
 			} else {
 				l.partitioned++
-				n.trace.drop(n.now, l, len(p), "partition")
+				n.trace.drop(n.now, l, len(p), port, EvPartition)
 			}
 			return
 		}
@@ -148,22 +148,22 @@ func (n *Network) arriveLocked(l *link, p netem.Packet[meta]) {
 	dst := l.dst
 	if dst.down {
 		l.hostDown++
-		n.trace.arrive(n.now, l, &p, "hostdown")
+		n.trace.arrive(n.now, l, &p, EvHostDown)
 		n.pool.put(p.Data)
 		return
 	}
 	c := dst.ports[p.Meta.dstPort]
 	if c == nil {
 		l.noListener++
-		n.trace.arrive(n.now, l, &p, "noport")
+		n.trace.arrive(n.now, l, &p, EvNoPort)
 		n.pool.put(p.Data)
 		return
 	}
 	if !c.enqueueLocked(p.Data, p.Meta.from) {
 		l.recvBuf++
-		n.trace.arrive(n.now, l, &p, "rcvbuf")
+		n.trace.arrive(n.now, l, &p, EvRecvBuf)
 		n.pool.put(p.Data)
 		return
 	}
-	n.trace.arrive(n.now, l, &p, "deliver")
+	n.trace.arrive(n.now, l, &p, EvDeliver)
 }

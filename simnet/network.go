@@ -29,6 +29,13 @@ type Config struct {
 	// written while the network's lock is held, so it must not call back into the
 	// network; write errors are ignored.
 	Trace io.Writer
+	// Observe, if set, is called with every packet event (and fault) as a structured
+	// Event: the same events, in the same order, as the lines of Trace, which is
+	// Event.AppendText of each. It is the cheap way to follow a run (ground truth,
+	// fingerprints): nothing is formatted. It runs synchronously in event order while the
+	// network's lock is held, so it must not call back into the network (that would
+	// deadlock) and should be quick; it gets a copy, so it cannot change the run.
+	Observe func(Event)
 	// RecvBuffer bounds the unread data a Conn holds, in bytes; each datagram is charged
 	// its length plus DatagramOverhead. 0 means DefaultRecvBuffer.
 	RecvBuffer int
@@ -96,8 +103,8 @@ func New(cfg Config) (*Network, error) {
 	if n.recvBuf == 0 {
 		n.recvBuf = DefaultRecvBuffer
 	}
-	if cfg.Trace != nil {
-		n.trace = &tracer{w: cfg.Trace}
+	if cfg.Trace != nil || cfg.Observe != nil {
+		n.trace = &tracer{w: cfg.Trace, observe: cfg.Observe}
 	}
 	n.clock = &Clock{n: n}
 	return n, nil

@@ -2,18 +2,22 @@ package simnet
 
 import (
 	"io"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
-// tracer writes one line per packet event. Lines hold only virtual times, host names,
-// per-link sequence numbers and sizes, never pointers or map order, so two runs with the
-// same seed produce identical traces. A nil *tracer writes nothing.
+// tracer turns what the network does into Events and hands each to the text trace
+// (Config.Trace) and the observer (Config.Observe), whichever are set. Events hold only
+// virtual times, addresses, names, per-link sequence numbers and sizes, never pointers
+// or map order, so two runs with the same seed produce identical events and traces. A
+// nil *tracer does nothing; the network has one only when something listens.
 type tracer struct {
-	w   io.Writer
-	buf []byte
+	w       io.Writer
+	observe func(Event)
+	buf     []byte
 }
 
 // formatVT prints a virtual time as hh:mm:ss.nnnnnnnnn (hours keep counting past 24).
@@ -46,109 +50,75 @@ func appendPad(b []byte, v int64, width int) []byte {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-func (t *tracer) start(now time.Duration, l *link) []byte {
-	b := appendVT(t.buf[:0], now)
-	b = append(b, ' ')
-	return append(b, l.name...)
+func (t *tracer) emit(ev *Event) {
+	if t.w != nil {
+		t.buf = append(ev.AppendText(t.buf[:0]), '\n')
+		_, _ = t.w.Write(t.buf) // a failing trace writer must not change the simulation
+	}
+	if t.observe != nil {
+		t.observe(*ev) // a copy: the observer cannot reach the network's state
+	}
 }
 
-func (t *tracer) flush(b []byte) {
-	b = append(b, '\n')
-	t.buf = b
-	_, _ = t.w.Write(b) // a failing trace writer must not change the simulation
+// linkEvent describes copy p on link l.
+func linkEvent(now time.Duration, l *link, kind EventKind, p *netem.Packet[meta]) Event {
+	return Event{At: now, Kind: kind, Src: l.src.addr, Dst: l.dst.addr, SrcHost: l.src.name, DstHost: l.dst.name,
+		Port: p.Meta.dstPort, Seq: p.Seq, Len: len(p.Data), Dup: p.Duplicate, Corrupt: p.Corrupted, Reordered: p.Reordered}
 }
 
-func appendPkt(b []byte, seq uint64, size int) []byte {
-	b = append(b, " #"...)
-	b = strconv.AppendUint(b, seq, 10)
-	b = append(b, " len="...)
-	return strconv.AppendInt(b, int64(size), 10)
-}
-
-// netemEvent traces what the netem link decided at enqueue time.
+// netemEvent reports what the netem link decided at enqueue time.
 func (t *tracer) netemEvent(now time.Duration, l *link, kind netem.EventKind, p *netem.Packet[meta]) {
-	var b []byte
+	var k EventKind
 	switch kind {
 	case netem.EvEnqueue:
-		b = appendPkt(t.start(now, l), p.Seq, len(p.Data))
-		b = append(b, " queued due="...)
-		b = appendVT(b, p.Due)
+		k = EvQueued
 	case netem.EvLost:
-		b = appendPkt(t.start(now, l), p.Seq, len(p.Data))
-		b = append(b, " lost"...)
+		k = EvLost
 	case netem.EvLimitDrop:
-		b = appendPkt(t.start(now, l), p.Seq, len(p.Data))
-		b = append(b, " limit"...)
+		k = EvLimit
 	default:
-		return // departures are traced on arrival, with their fate
+		return // departures are reported on arrival, with their fate
 	}
-	if p.Duplicate {
-		b = append(b, " dup"...)
+	ev := linkEvent(now, l, k, p)
+	if k == EvQueued {
+		ev.Due = p.Due
 	}
-	if p.Corrupted {
-		b = append(b, " corrupt"...)
-	}
-	if p.Reordered {
-		b = append(b, " reorder"...)
-	}
-	t.flush(b)
+	t.emit(&ev)
 }
 
-// arrive traces a packet that left its link: "deliver", "noport", "hostdown" or "rcvbuf".
-func (t *tracer) arrive(now time.Duration, l *link, p *netem.Packet[meta], verdict string) {
+// arrive reports a copy that left its link: EvDeliver, EvNoPort, EvHostDown or EvRecvBuf.
+func (t *tracer) arrive(now time.Duration, l *link, p *netem.Packet[meta], kind EventKind) {
 	if t == nil {
 		return
 	}
-	b := appendPkt(t.start(now, l), p.Seq, len(p.Data))
-	b = append(b, ' ')
-	b = append(b, verdict...)
-	if verdict == "noport" {
-		b = append(b, " port="...)
-		b = strconv.AppendUint(b, uint64(p.Meta.dstPort), 10)
-	}
-	t.flush(b)
+	ev := linkEvent(now, l, kind, p)
+	t.emit(&ev)
 }
 
-// drop traces a datagram refused before its link: "partition" or "down".
-func (t *tracer) drop(now time.Duration, l *link, size int, verdict string) {
+// drop reports a datagram refused before its link: EvPartition or EvDown.
+func (t *tracer) drop(now time.Duration, l *link, size int, port uint16, kind EventKind) {
 	if t == nil {
 		return
 	}
-	b := append(t.start(now, l), " #- len="...)
-	b = strconv.AppendInt(b, int64(size), 10)
-	b = append(b, ' ')
-	b = append(b, verdict...)
-	t.flush(b)
+	ev := Event{At: now, Kind: kind, Src: l.src.addr, Dst: l.dst.addr, SrcHost: l.src.name, DstHost: l.dst.name,
+		Port: port, Len: size}
+	t.emit(&ev)
 }
 
-// noRoute traces a datagram to an address no host has.
-func (t *tracer) noRoute(now time.Duration, src *Host, ip [4]byte, size int) {
+// noRoute reports a datagram to an address no host has.
+func (t *tracer) noRoute(now time.Duration, src *Host, ip [4]byte, port uint16, size int) {
 	if t == nil {
 		return
 	}
-	b := appendVT(t.buf[:0], now)
-	b = append(b, ' ')
-	b = append(b, src.name...)
-	b = append(b, "->"...)
-	for i, x := range ip {
-		if i > 0 {
-			b = append(b, '.')
-		}
-		b = strconv.AppendUint(b, uint64(x), 10)
-	}
-	b = append(b, " #- len="...)
-	b = strconv.AppendInt(b, int64(size), 10)
-	b = append(b, " noroute"...)
-	t.flush(b)
+	ev := Event{At: now, Kind: EvNoRoute, Src: src.addr, Dst: netip.AddrFrom4(ip), SrcHost: src.name, Port: port, Len: size}
+	t.emit(&ev)
 }
 
-// fault traces a fault or profile change, so a trace shows why packets started dropping.
+// fault reports a fault or profile change, so a trace shows why packets started dropping.
 func (t *tracer) fault(now time.Duration, what string) {
 	if t == nil {
 		return
 	}
-	b := appendVT(t.buf[:0], now)
-	b = append(b, " fault "...)
-	b = append(b, what...)
-	t.flush(b)
+	ev := Event{At: now, Kind: EvFault, Detail: what}
+	t.emit(&ev)
 }

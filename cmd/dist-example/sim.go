@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -30,8 +29,9 @@ over a link impaired as by "tc qdisc ... netem" (-netem, on both directions), fo
 -duration of virtual time, then until the link is empty. It prints the seed and a replay
 command first, then the receiver's summaries stamped with virtual time, the link's
 counters, the receiver's counts beside the network's ground truth (what the link really
-lost, duplicated and reordered), and last a fingerprint of the simulator's trace. The
-same flags and seed give the same output, byte for byte.
+lost, duplicated and reordered), and last a fingerprint of the simulator's trace (a
+SHA-256 of every packet event, whether or not -trace writes them out). The same flags
+and seed give the same output, byte for byte.
 
 The summaries count a missing number lost in the interval at whose end it has been
 missing for a whole interval after a higher number arrived, and late if it arrives
@@ -78,10 +78,13 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		_, err := simOnce(o, out, nil)
 		return err
 	}
-	return checkDeterminism(o, out, func(o *simOptions, w, trace io.Writer) error {
-		_, err := simOnce(o, w, trace)
-		return err
-	})
+	return checkDeterminism(o, out, simOnce)
+}
+
+// runID identifies a run: the fingerprint of its events and how many there were.
+type runID struct {
+	fingerprint string
+	events      int
 }
 
 func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
@@ -96,7 +99,7 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `file`")
 	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `file` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps)")
 	plotPath := fs.String("plot", "", "draw the per-interval counts to `file` (.png or .svg)")
-	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1), naming the first differing trace line, unless both runs are identical")
+	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
 	appName := fs.String("app", "stream", "what runs on the hosts: stream (send/recv) or ping (ping/echo)")
 	pingSize := fs.Int("size", 64, "ping probe size in bytes (with -app ping)")
 	if err := parseFlags(fs, args); err != nil {
@@ -177,8 +180,8 @@ func (o *simOptions) replay() string {
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // simOnce runs the scenario once and writes the whole report to w; extraTrace, if not
-// nil, also gets the trace (the determinism check compares it).
-func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (fingerprint string, err error) {
+// nil, also gets the text trace (the determinism check compares it).
+func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (id runID, err error) {
 	var traces []io.Writer
 	if extraTrace != nil {
 		traces = append(traces, extraTrace)
@@ -186,7 +189,7 @@ func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (fingerprint stri
 	if o.trace != "" {
 		f, err := os.Create(o.trace)
 		if err != nil {
-			return "", fmt.Errorf("-trace: %w", err)
+			return runID{}, fmt.Errorf("-trace: %w", err)
 		}
 		bw := bufio.NewWriterSize(f, 256<<10)
 		defer func() {
@@ -210,122 +213,4 @@ func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (fingerprint stri
 		return simPing(o, cfg, w)
 	}
 	return simStream(o, cfg, w)
-}
-
-// checkDeterminism runs the scenario twice; run prints a whole report to w and its trace
-// to trace. The first run's report goes to out; the verdict follows it.
-func checkDeterminism(o *simOptions, out io.Writer, run func(o *simOptions, w, trace io.Writer) error) error {
-	var report1, trace1 bytes.Buffer
-	if err := run(o, io.MultiWriter(out, &report1), &trace1); err != nil {
-		return err
-	}
-	cmp := &traceCompare{ref: trace1.Bytes()}
-	var report2 bytes.Buffer
-	o2 := *o
-	o2.trace, o2.pcap, o2.plot = "", "", "" // the files are the first run's
-	if err := run(&o2, &report2, cmp); err != nil {
-		return fmt.Errorf("second run: %w", err)
-	}
-	cmp.finish()
-	if cmp.diffLine > 0 {
-		return fmt.Errorf("not deterministic: the two runs' traces diverge at line %d:\n  run 1: %s\n  run 2: %s",
-			cmp.diffLine, orEOF(cmp.line1), orEOF(cmp.line2))
-	}
-	if !bytes.Equal(report1.Bytes(), report2.Bytes()) {
-		l, a, b := firstDiffLine(report1.Bytes(), report2.Bytes())
-		return fmt.Errorf("not deterministic: the traces match but the reports diverge at line %d:\n  run 1: %s\n  run 2: %s", l, orEOF(a), orEOF(b))
-	}
-	fp := lastFingerprint(report1.Bytes())
-	fmt.Fprintf(out, "deterministic: fingerprint %s (2 runs, %d trace lines each)\n", fp, cmp.lines)
-	return nil
-}
-
-func orEOF(s string) string {
-	if s == "" {
-		return "(end of trace)"
-	}
-	return s
-}
-
-// lastFingerprint finds the fingerprint in a report (text or JSON).
-func lastFingerprint(report []byte) string {
-	for _, prefix := range []string{"fingerprint ", `{"type":"fingerprint","fingerprint":"`} {
-		if i := bytes.LastIndex(report, []byte(prefix)); i >= 0 {
-			rest := report[i+len(prefix):]
-			if j := bytes.IndexAny(rest, " \"\n"); j >= 0 {
-				return string(rest[:j])
-			}
-		}
-	}
-	return "?"
-}
-
-// traceCompare checks a trace, as it is written, against a reference and remembers the
-// first line that differs.
-type traceCompare struct {
-	ref      []byte
-	pos      int
-	cur      []byte // the line being written
-	lines    int
-	diffLine int
-	line1    string
-	line2    string
-}
-
-func (c *traceCompare) Write(p []byte) (int, error) {
-	for _, b := range p {
-		if b != '\n' {
-			c.cur = append(c.cur, b)
-			continue
-		}
-		c.endLine()
-	}
-	return len(p), nil
-}
-
-func (c *traceCompare) endLine() {
-	c.lines++
-	ref := c.ref[c.pos:]
-	i := bytes.IndexByte(ref, '\n')
-	var want []byte
-	if i >= 0 {
-		want, c.pos = ref[:i], c.pos+i+1
-	} else {
-		want, c.pos = ref, len(c.ref)
-	}
-	if c.diffLine == 0 && !bytes.Equal(want, c.cur) {
-		c.diffLine, c.line1, c.line2 = c.lines, string(want), string(c.cur)
-	}
-	c.cur = c.cur[:0]
-}
-
-// finish notices a second trace shorter than the first.
-func (c *traceCompare) finish() {
-	if len(c.cur) > 0 {
-		c.endLine()
-	}
-	if c.diffLine == 0 && c.pos < len(c.ref) {
-		rest := c.ref[c.pos:]
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			rest = rest[:i]
-		}
-		c.diffLine, c.line1, c.line2 = c.lines+1, string(rest), ""
-	}
-}
-
-func firstDiffLine(a, b []byte) (int, string, string) {
-	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
-	for i := 0; i < max(len(la), len(lb)); i++ {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			return i + 1, x, y
-		}
-	}
-	return 0, "", ""
 }

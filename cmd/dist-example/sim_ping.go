@@ -25,7 +25,7 @@ func checkSimPing(o *simOptions) error {
 
 // simPing runs app's pinger on host1 against app's echo server on host2 and prints ping's
 // summary, the two links' counters and the trace's fingerprint.
-func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
+func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	simHeader(o, w)
 	var rec *pingRecorder
 	if o.plot != "" {
@@ -39,7 +39,7 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
 	}
 	res, err := scenario.RunPing(pcfg)
 	if err != nil {
-		return "", err
+		return runID{}, err
 	}
 	dst := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: scenario.EchoPort}
 	pingPrinter{w: w, json: o.format == "json", dst: dst}.summary(res.Stats.Summary())
@@ -48,23 +48,19 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
 	if o.format == "json" {
 		writeJSONLine(w, fwd)
 		writeJSONLine(w, back)
-		writeJSONLine(w, struct {
-			Type        string `json:"type"`
-			Fingerprint string `json:"fingerprint"`
-			TraceLines  int    `json:"trace_lines"`
-		}{"fingerprint", res.Fingerprint, res.TraceLines})
+		writeFingerprintJSON(w, res.Fingerprint, res.TraceEvents)
 	} else {
 		for _, l := range []linkJSON{fwd, back} {
 			fmt.Fprintf(w, "link %s: sent %d, delivered %d, lost %d, duplicated %d, reordered %d, corrupted %d, limit drops %d\n",
 				l.Link, l.Sent, l.Delivered, l.Lost, l.Duplicated, l.Reordered, l.Corrupted, l.LimitDrops)
 		}
-		fmt.Fprintf(w, "fingerprint %s (sha256 of %d trace lines)\n", res.Fingerprint, res.TraceLines)
+		writeFingerprintText(w, res.Fingerprint, res.TraceEvents)
 	}
 	if rec != nil {
 		title := fmt.Sprintf("sim ping seed %d: %s", o.cfg.Seed, netemOrNone(o.netem))
 		if err := plot.RTT(o.plot, title, rec.points); err != nil {
-			return "", fmt.Errorf("-plot: %w", err)
+			return runID{}, fmt.Errorf("-plot: %w", err)
 		}
 	}
-	return res.Fingerprint, nil
+	return runID{res.Fingerprint, res.TraceEvents}, nil
 }

@@ -14,14 +14,14 @@ import (
 )
 
 // simStream runs the send/recv scenario and writes its report to w.
-func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) {
+func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	simHeader(o, w)
 	cfg.OnSummary = summaryPrinter(w, o.format)
 	var pc *pcapFile
 	if o.pcap != "" {
 		var err error
 		if pc, err = createPcap(o.pcap); err != nil {
-			return "", err
+			return runID{}, err
 		}
 		cfg.OnRead = pc.add
 	}
@@ -32,7 +32,7 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) 
 		}
 	}
 	if err != nil {
-		return "", err
+		return runID{}, err
 	}
 	if o.format == "json" {
 		simTailJSON(o, w, res)
@@ -41,10 +41,10 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (string, error) 
 	}
 	if o.plot != "" {
 		if err := plot.Intervals(o.plot, "sim seed "+fmt.Sprint(o.cfg.Seed)+": "+o.netem, intervalPoints(res.Summaries)); err != nil {
-			return "", fmt.Errorf("-plot: %w", err)
+			return runID{}, fmt.Errorf("-plot: %w", err)
 		}
 	}
-	return res.Fingerprint, nil
+	return runID{res.Fingerprint, res.TraceEvents}, nil
 }
 
 // simHeader prints the seed (always the first line) and what runs where.
@@ -129,11 +129,7 @@ func simTailJSON(o *simOptions, w io.Writer, res *scenario.Result) {
 		Agree    bool       `json:"agree"`
 		Why      string     `json:"why,omitempty"`
 	}{"truth", res.Truth, res.Final, len(diffs) == 0, strings.Join(diffs, "; ")})
-	writeJSONLine(w, struct {
-		Type        string `json:"type"`
-		Fingerprint string `json:"fingerprint"`
-		TraceLines  int    `json:"trace_lines"`
-	}{"fingerprint", res.Fingerprint, res.TraceLines})
+	writeFingerprintJSON(w, res.Fingerprint, res.TraceEvents)
 }
 
 func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
@@ -163,7 +159,20 @@ func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
 	} else {
 		fmt.Fprintf(w, "  differ: %s\n", strings.Join(diffs, "; "))
 	}
-	fmt.Fprintf(w, "fingerprint %s (sha256 of %d trace lines)\n", res.Fingerprint, res.TraceLines)
+	writeFingerprintText(w, res.Fingerprint, res.TraceEvents)
+}
+
+// writeFingerprintText ends a text report: the fingerprint of the run's events.
+func writeFingerprintText(w io.Writer, fp string, events int) {
+	fmt.Fprintf(w, "fingerprint %s (sha256 of %d trace events)\n", fp, events)
+}
+
+func writeFingerprintJSON(w io.Writer, fp string, events int) {
+	writeJSONLine(w, struct {
+		Type        string `json:"type"`
+		Fingerprint string `json:"fingerprint"`
+		TraceEvents int    `json:"trace_events"`
+	}{"fingerprint", fp, events})
 }
 
 // disagreements lists where the receiver and the network differ, and why they may.

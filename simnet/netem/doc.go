@@ -27,7 +27,8 @@
 // send with ties in arrival order. Dequeue gives the reordered packets first (newest
 // first, as the kernel puts them at the head of its queue), then the earliest due
 // packet once its slot is open. Probabilities are tc's 32-bit fixed point and fire when
-// a 32-bit draw R ≤ P; delay tables are generated from iproute2's formulas (see
+// a 32-bit draw R ≤ P; as in the kernel, a probability of 0 (loss, duplicate, corrupt)
+// takes no draw at all, and neither does a delay without jitter; delay tables are generated from iproute2's formulas (see
 // dist.go); jitter is capped at 2^31−1 ns as in the kernel, and uniform jitter keeps
 // the kernel's R mod 2J, whose modulo bias lowers the mean delay noticeably once 2J is
 // a sizeable fraction of 2^32 ns (about 4.3 s).

@@ -159,7 +159,9 @@ func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMa
 	pkt.CE, pkt.Duplicate, pkt.Corrupted, pkt.Reordered = false, false, false, false
 
 	count := 1
-	if fires(l.prof.Duplicate, l.dupCor.next(&l.rng)) {
+	// Like the kernel (q->duplicate && ...), a zero probability takes no draw, so adding
+	// "duplicate 0%" or "corrupt 0%" leaves every other draw where it was.
+	if l.prof.Duplicate != 0 && fires(l.prof.Duplicate, l.dupCor.next(&l.rng)) {
 		count++
 		dupMade = true
 	}
@@ -228,8 +230,9 @@ func (l *Link[T]) markCE(p *Packet[T]) bool {
 
 // corrupt flips one uniformly chosen bit of one uniformly chosen byte of the payload.
 // The position comes from the auxiliary stream, where the kernel uses its unseeded RNG.
+// At 0% there is no draw, as in the kernel.
 func (l *Link[T]) corrupt(p *Packet[T]) {
-	if !fires(l.prof.Corrupt, l.corruptCor.next(&l.rng)) || len(p.Data) == 0 {
+	if l.prof.Corrupt == 0 || !fires(l.prof.Corrupt, l.corruptCor.next(&l.rng)) || len(p.Data) == 0 {
 		return
 	}
 	p.Data[l.auxR.IntN(len(p.Data))] ^= 1 << l.auxR.IntN(8)

@@ -84,7 +84,7 @@ func (c *readConn) saw(b []byte, from netip.AddrPort) {
 	if d, ok := c.s.nextDelivery(); !ok {
 		c.check.Unexpected++
 	} else {
-		c.want = app.AppendNumber(c.want[:0], c.s.nums[d.idx])
+		c.want = app.AppendNumber(c.want[:0], c.s.num(d.idx))
 		switch {
 		case !d.corrupt && !bytes.Equal(b, c.want):
 			c.check.Mismatched++

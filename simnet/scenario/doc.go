@@ -4,8 +4,9 @@
 // restarts and jumps), then until the link is empty.
 //
 // A Result sets the receiver's summaries beside the network's ground truth (Truth),
-// which is read from the simulator's own trace: which datagram each copy on the link
-// belongs to, what the link did to it, and which copies reached the receiver's socket.
+// which is read from the simulator's own events (simnet.Config.Observe, structured, so
+// nothing is formatted or parsed): which datagram each copy on the link belongs to, what
+// the link did to it, and which copies reached the receiver's socket.
 // Every datagram the receiver reads is checked against the copy the trace says was
 // delivered (ReadCheck): nothing but a corrupted copy may differ from what was sent,
 // and a corrupted copy differs in exactly one bit. With Config.Oracle, Result.Expect
@@ -13,8 +14,12 @@
 // datagrams by an independent implementation, so the receiver can be checked exactly
 // even when corruption, restarts or jumps make it disagree with the network.
 //
-// The trace is hashed whether or not it is kept (Result.Fingerprint): the same Config
-// gives the same fingerprint, so two runs that differ show it at once.
+// Every event of the run is hashed, in order, in a canonical binary encoding (fixed-width
+// fields: virtual time, kind, flags, addresses, port, link sequence number, size, due
+// time, fault detail), into Result.Fingerprint, whether or not a text trace is kept
+// (Config.Trace, which costs formatting every event): the same Config gives the same
+// fingerprint, so two runs that differ anywhere show it at once, and a text trace of both
+// then says where.
 //
 // The package serves `dist-example sim` and the property tests, which generate
 // profiles, faults and timings with rapid, check the receiver against the truth, and

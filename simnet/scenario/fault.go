@@ -148,7 +148,7 @@ func checkFaults(fs []Fault, duration time.Duration) error {
 			return fmt.Errorf("fault %q: at %v is not inside the run (duration %v)", f, f.At, duration)
 		case f.Down < 0:
 			return fmt.Errorf("fault %q: down must be >= 0", f)
-		case f.Kind == Restart && f.At+f.Down > duration:
+		case f.Kind == Restart && f.Down > duration-f.At: // f.At+f.Down could overflow
 			return fmt.Errorf("fault %q: host1 would still be down at the end of the run (%v)", f, duration)
 		case (f.Kind == Restart || f.Kind == Jump) && f.At < upAt:
 			return fmt.Errorf("fault %q: host1 is down until %v", f, upAt)

@@ -37,8 +37,8 @@ type PingResult struct {
 	Forward     simnet.Stats // host1->host2
 	Back        simnet.Stats // host2->host1
 	End         time.Duration
-	Fingerprint string
-	TraceLines  int
+	Fingerprint string // of both links' events, as Result.Fingerprint
+	TraceEvents int
 }
 
 // DefaultPingTimeout is a wait after the last probe that outlasts the delay any reply
@@ -65,8 +65,8 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultPingTimeout(cfg.Profile)
 	}
-	s := newSink(cfg.Trace, "")
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: s})
+	s := newSink(0)
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: cfg.Trace, Observe: s.observe})
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +116,6 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 	if res.Back, err = n.LinkStats(ReceiverHost, SenderHost); err != nil {
 		return nil, err
 	}
-	res.Fingerprint, res.TraceLines = s.fingerprint(), s.lines
+	res.Fingerprint, res.TraceEvents = s.fingerprint(), s.events
 	return res, nil
 }

@@ -2,12 +2,16 @@ package scenario
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/netem"
 )
 
 // hasBreaks reports whether the sender restarted or jumped: then the receiver counts
@@ -196,4 +200,67 @@ func appReceiver(_ Config, res *Result, _ []recorded) app.Counts { return res.Fi
 // replays it (and rapid prints the -rapid.seed that regenerates it).
 func TestPropReceiverMatchesNetwork(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) { runProp(t, appReceiver) })
+}
+
+// TestPropPerfectLinkGivesAllZeros: over a perfect link, whatever the seed and the
+// timing, every datagram arrives once and in order, and every summary says so.
+func TestPropPerfectLinkGivesAllZeros(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		iv := msGen(1, 50).Draw(t, "send interval")
+		n := rapid.IntRange(1, maxDatagrams).Draw(t, "datagrams")
+		cfg := Config{Seed: rapid.Uint64().Draw(t, "seed"), Duration: iv * time.Duration(n), SendInterval: iv,
+			Interval: msGen(10, 5000).Draw(t, "interval"), Oracle: true}
+		res, err := Run(cfg)
+		if err != nil {
+			t.Fatalf("run failed: %v\nreplay: %s", err, replay(cfg))
+		}
+		for _, check := range []func() error{
+			func() error { return checkNetwork(cfg, res) },
+			func() error { return checkSummaries(cfg, res) },
+			func() error { return checkReceiver(cfg, res, res.Final) },
+		} {
+			if err := check(); err != nil {
+				t.Fatalf("%v\nreplay: %s", err, replay(cfg))
+			}
+		}
+		tr := res.Truth
+		if tr.Sent != uint64(n) || tr.Copies != uint64(n) || tr.Undelivered+tr.Extra+tr.Reordered+tr.Corrupted != 0 {
+			t.Fatalf("perfect link, yet the network did %+v to %d datagrams\nreplay: %s", tr, n, replay(cfg))
+		}
+		for _, s := range res.Summaries {
+			c := s.Counts
+			if c.Lost+c.Duplicates+c.Reordered+c.Late+c.Stale+c.Malformed+c.Restarts != 0 {
+				t.Fatalf("perfect link, yet a summary counts %+v\nreplay: %s", c, replay(cfg))
+			}
+		}
+	})
+}
+
+// TestPropReplayLineIsFaithful: the replay line a failure prints runs exactly the
+// failing scenario: each flag's text reads back, as dist-example sim reads it, to the
+// value the generator drew.
+func TestPropReplayLineIsFaithful(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := scenarioGen().Draw(t, "scenario")
+		line := replay(cfg)
+		p, err := netem.Parse(cfg.Profile.String())
+		if err != nil || !reflect.DeepEqual(p, cfg.Profile) {
+			t.Fatalf("-netem %q reads back as %+v (%v), want %+v", cfg.Profile.String(), p, err, cfg.Profile)
+		}
+		fs, err := ParseFaults(FormatFaults(cfg.Faults))
+		if err != nil || !reflect.DeepEqual(fs, cfg.Faults) {
+			t.Fatalf("-faults %q reads back as %v (%v), want %v", FormatFaults(cfg.Faults), fs, err, cfg.Faults)
+		}
+		for _, d := range []time.Duration{cfg.Duration, cfg.SendInterval, cfg.Interval} {
+			if back, err := time.ParseDuration(d.String()); err != nil || back != d {
+				t.Fatalf("duration %v reads back as %v (%v)", d, back, err)
+			}
+			if !strings.Contains(line, " "+d.String()) {
+				t.Fatalf("%v missing from %q", d, line)
+			}
+		}
+		if strings.Count(line, "'") != 2*(1+min(len(cfg.Faults), 1)) {
+			t.Fatalf("quoting: %q", line)
+		}
+	})
 }

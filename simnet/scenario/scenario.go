@@ -45,7 +45,7 @@ type Config struct {
 	Interval     time.Duration // receiver summary interval, > 0
 	Faults       []Fault       // in time order, inside [0, Duration)
 
-	Trace     io.Writer            // optional: gets the simulator's trace, line by line
+	Trace     io.Writer            // optional: gets the simulator's text trace, line by line (slow: it formats every event)
 	OnSummary func(app.Summary)    // optional: each receiver summary as it is made
 	OnRead    func(Read)           // optional: each datagram the receiver read (for captures)
 	Oracle    bool                 // compute Result.Expect and ExpectIntervals (costs a search per datagram)
@@ -75,8 +75,11 @@ type Result struct {
 	Sent            int64         // datagrams app's senders reported sent
 	StopAt          time.Duration // when the sender's schedule ended (Duration)
 	End             time.Duration // when the link was empty and the receiver was stopped
-	Fingerprint     string        // first 16 hex digits of the SHA-256 of the whole trace
-	TraceLines      int
+	// Fingerprint is the first 16 hex digits of the SHA-256 of every event of the run,
+	// in order (each simnet.Event in a canonical binary encoding: times, kinds, flags,
+	// addresses, ports, sequence numbers, sizes, fault details), with or without Trace.
+	Fingerprint string
+	TraceEvents int // events fingerprinted: one per line of the text trace
 }
 
 // Validate reports the first field of c that is out of range, by name.
@@ -125,8 +128,8 @@ func Run(cfg Config) (*Result, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, res: &Result{}}
-	r.sink = newSink(cfg.Trace, SenderHost+"->"+ReceiverHost)
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: r.sink})
+	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: cfg.Trace, Observe: r.sink.observe})
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +155,7 @@ func (r *run) setup() error {
 		return err
 	}
 	r.h1 = h1
+	r.sink.follow(h1.Addr(), h2.Addr())
 	rc, err := h2.Listen(ReceiverPort)
 	if err != nil {
 		return err
@@ -317,6 +321,6 @@ func (r *run) collect() error {
 	if r.model != nil && !r.model.tooMany {
 		res.Expect, res.ExpectIntervals, res.ExpectValid = r.expect, r.model.intervals(), true
 	}
-	res.Fingerprint, res.TraceLines = r.sink.fingerprint(), r.sink.lines
+	res.Fingerprint, res.TraceEvents = r.sink.fingerprint(), r.sink.events
 	return nil
 }

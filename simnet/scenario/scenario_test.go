@@ -2,12 +2,14 @@ package scenario
 
 import (
 	"bytes"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dist-example/dist-example/simnet"
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
@@ -207,18 +209,58 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
-// The trace may reach the sink in any pieces: the fingerprint and the line count are
-// those of the bytes, not of the writes.
-func TestSinkIgnoresWriteBoundaries(t *testing.T) {
+// One event is one line of the text trace; the fingerprint does not depend on whether
+// the text is written.
+func TestTraceEventsAreTraceLines(t *testing.T) {
 	cfg := defaultConfig(t)
 	cfg.Duration = 2 * time.Second
 	var trace bytes.Buffer
 	cfg.Trace = &trace
 	res := mustRun(t, cfg)
-	s := newSink(nil, "host1->host2")
-	for _, b := range trace.Bytes() {
-		_, _ = s.Write([]byte{b})
+	assert.Equal(t, bytes.Count(trace.Bytes(), []byte("\n")), res.TraceEvents)
+	cfg.Trace = nil
+	assert.Equal(t, res.Fingerprint, mustRun(t, cfg).Fingerprint)
+}
+
+// The encoding the fingerprint hashes changes with every field of an event, so two runs
+// whose events differ anywhere get different fingerprints.
+func TestEventEncodingCoversEveryField(t *testing.T) {
+	base := simnet.Event{At: time.Second, Kind: simnet.EvQueued, Src: netip.MustParseAddr("10.0.0.1"),
+		Dst: netip.MustParseAddr("10.0.0.2"), SrcHost: "host1", DstHost: "host2", Port: 2345, Seq: 7, Len: 2,
+		Due: time.Second + 50*time.Millisecond}
+	enc := appendEvent(nil, &base)
+	require.Len(t, enc, eventSize)
+	require.Equal(t, enc, appendEvent(nil, &base), "the same event, the same bytes")
+	for _, tc := range []struct {
+		name string
+		edit func(e *simnet.Event)
+	}{
+		{"at", func(e *simnet.Event) { e.At++ }},
+		{"kind", func(e *simnet.Event) { e.Kind = simnet.EvLost }},
+		{"src", func(e *simnet.Event) { e.Src = netip.MustParseAddr("10.0.0.3") }},
+		{"dst", func(e *simnet.Event) { e.Dst = netip.MustParseAddr("10.0.1.2") }},
+		{"no dst", func(e *simnet.Event) { e.Dst = netip.Addr{} }},
+		{"port", func(e *simnet.Event) { e.Port++ }},
+		{"seq", func(e *simnet.Event) { e.Seq += 1 << 40 }},
+		{"len", func(e *simnet.Event) { e.Len = 65507 }},
+		{"due", func(e *simnet.Event) { e.Due++ }},
+		{"dup", func(e *simnet.Event) { e.Dup = true }},
+		{"corrupt", func(e *simnet.Event) { e.Corrupt = true }},
+		{"reordered", func(e *simnet.Event) { e.Reordered = true }},
+		{"fault", func(e *simnet.Event) { *e = simnet.Event{At: e.At, Kind: simnet.EvFault, Detail: "heal"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := base
+			tc.edit(&e)
+			assert.NotEqual(t, enc, appendEvent(nil, &e))
+		})
 	}
-	assert.Equal(t, res.Fingerprint, s.fingerprint())
-	assert.Equal(t, res.TraceLines, s.lines)
+	heal := simnet.Event{Kind: simnet.EvFault, Detail: "heal"}
+	crash := heal
+	crash.Detail = "crash host1"
+	assert.NotEqual(t, appendEvent(nil, &heal), appendEvent(nil, &crash), "a fault's detail is covered")
+	// Appending to a used buffer writes every byte of the new event.
+	buf := appendEvent(make([]byte, 0, 4*eventSize), &crash)
+	buf = append(buf[:0], bytes.Repeat([]byte{0xff}, eventSize)...)[:0]
+	assert.Equal(t, enc, appendEvent(buf, &base))
 }

@@ -1,15 +1,16 @@
 package scenario
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"io"
+	"net/netip"
+
+	"github.com/dist-example/dist-example/simnet"
 )
 
 // Truth is what the network itself did to the sender's datagrams, from the simulator's
-// trace: a datagram is one successful WriteTo of the sender; a copy is one packet on the
+// events: a datagram is one successful WriteTo of the sender; a copy is one packet on the
 // link (netem's duplicate makes a second copy).
 type Truth struct {
 	Sent        uint64 `json:"sent"`        // datagrams the sender wrote
@@ -48,28 +49,24 @@ type delivery struct {
 	corrupt bool
 }
 
-// sink receives the simulator's trace: it hashes every byte (the fingerprint), copies it
-// to an optional writer, and reads the lines of the data link to learn each datagram's
-// fate. The simulator writes a line while a WriteTo or a delivery is under way, so the
-// datagram a "queued"/"lost" line belongs to is the one being written (see begin/end),
-// and a "deliver" line names the copy by the link's sequence number.
+// sink observes the simulator's events (simnet.Config.Observe): it hashes every event's
+// canonical encoding (the fingerprint) and follows the data link's events to learn each
+// datagram's fate. The simulator reports an enqueue while a WriteTo is under way, so the
+// datagram a queued/lost/limit/partition event belongs to is the one being written (see
+// begin/end), and a delivery names its copy by the link's sequence number.
 type sink struct {
-	h     hash.Hash
-	out   io.Writer // optional copy of the trace
-	lines int
-	part  []byte // an unfinished line, if a Write ended mid-line
-	link  []byte // "src->dst" of the data link
-	err   error  // first error of out
+	h      hash.Hash
+	enc    []byte // encoded events not yet hashed
+	events int
+
+	src, dst netip.Addr // the data link's hosts; invalid: follow no link
 
 	writing bool  // a sender WriteTo is under way
 	curN    int64 // the number it carries
-	cur     int32 // its datagram, -1 until its first trace line
+	cur     int32 // its datagram, -1 until its first event
 
-	nums   []int64 // per datagram: the number it carried
-	fate   []uint8 // per datagram: what happened to its first copy
-	copies []uint8 // per datagram: copies delivered (saturating)
-	bySeq  []int32 // per link sequence number: the datagram, -1 if unknown
-	corr   []bool  // per link sequence number: the copy was corrupted
+	dgs    []datagram // by send index
+	bySeq  []int32    // per link sequence number: the datagram, -1 if unknown
 	fifo   []delivery
 	head   int
 	maxIdx int32 // highest datagram delivered so far, -1 before any
@@ -77,40 +74,67 @@ type sink struct {
 	t Truth
 }
 
-func newSink(out io.Writer, link string) *sink {
-	return &sink{h: sha256.New(), out: out, link: []byte(link), cur: -1, maxIdx: -1}
+// datagram is what the sink knows of one datagram the sender wrote.
+type datagram struct {
+	num    int64 // the number it carried
+	fate   uint8 // what happened to its first copy
+	copies uint8 // copies delivered (saturating)
 }
 
-// Write implements io.Writer for simnet.Config.Trace.
-func (s *sink) Write(p []byte) (int, error) {
-	s.h.Write(p)
-	if s.out != nil && s.err == nil {
-		_, s.err = s.out.Write(p)
+// hashChunk is how many encoded bytes the sink gathers before feeding the hash.
+const hashChunk = 32 << 10
+
+// maxPrealloc bounds the datagrams a sink makes room for up front.
+const maxPrealloc = 1 << 22
+
+// newSink returns a sink; expect, if positive, is how many datagrams the sender will
+// write, so that the per-datagram tables are allocated once.
+func newSink(expect int) *sink {
+	s := &sink{h: sha256.New(), enc: make([]byte, 0, hashChunk+256), cur: -1, maxIdx: -1}
+	if expect = min(expect, maxPrealloc); expect > 0 {
+		s.dgs = make([]datagram, 0, expect)
+		s.bySeq = make([]int32, 0, expect+expect/16) // room for a few duplicates
 	}
-	if len(s.part) == 0 && len(p) > 0 && p[len(p)-1] == '\n' && bytes.IndexByte(p, '\n') == len(p)-1 {
-		s.line(p[:len(p)-1]) // the simulator's case: exactly one line per Write
-		return len(p), nil
-	}
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			s.part = append(s.part, p...)
-			break
-		}
-		if len(s.part) > 0 {
-			s.part = append(s.part, p[:i]...)
-			s.line(s.part)
-			s.part = s.part[:0]
-		} else {
-			s.line(p[:i])
-		}
-		p = p[i+1:]
-	}
-	return len(p), nil
+	return s
 }
 
-// fingerprint is the first 16 hex digits of the SHA-256 of the whole trace.
+// num is the number datagram idx carried.
+func (s *sink) num(idx int32) int64 { return s.dgs[idx].num }
+
+// follow makes the sink work out the ground truth of the link from src to dst.
+func (s *sink) follow(src, dst netip.Addr) { s.src, s.dst = src, dst }
+
+// observe is the simulator's observer.
+func (s *sink) observe(ev simnet.Event) {
+	s.events++
+	s.enc = appendEvent(s.enc, &ev)
+	if len(s.enc) >= hashChunk {
+		s.h.Write(s.enc)
+		s.enc = s.enc[:0]
+	}
+	if ev.Src != s.src || ev.Dst != s.dst || !s.src.IsValid() {
+		return
+	}
+	switch ev.Kind {
+	case simnet.EvQueued:
+		s.enqueued(&ev, fateQueued)
+	case simnet.EvLost:
+		s.enqueued(&ev, fateLost)
+	case simnet.EvLimit:
+		s.enqueued(&ev, fateLimit)
+	case simnet.EvPartition:
+		s.enqueued(&ev, fatePartition)
+	case simnet.EvDown:
+		s.enqueued(&ev, fateDown)
+	case simnet.EvDeliver:
+		s.delivered(ev.Seq, ev.Corrupt)
+	}
+}
+
+// fingerprint is the first 16 hex digits of the SHA-256 of every event's encoding.
 func (s *sink) fingerprint() string {
+	s.h.Write(s.enc)
+	s.enc = s.enc[:0]
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(s.h.Sum(sum[:0])[:8])
 }
@@ -126,57 +150,13 @@ func (s *sink) end(ok bool) {
 }
 
 func (s *sink) newDatagram() int32 {
-	s.cur = int32(len(s.nums))
-	s.nums = append(s.nums, s.curN)
-	s.fate = append(s.fate, fateNone)
-	s.copies = append(s.copies, 0)
+	s.cur = int32(len(s.dgs))
+	s.dgs = append(s.dgs, datagram{num: s.curN})
 	s.t.Sent++
 	return s.cur
 }
 
-// line reads one trace line: "VT src->dst #SEQ len=N VERDICT [flags]" or
-// "VT src->dst #- len=N partition|down"; other lines (faults, other links) only count.
-func (s *sink) line(b []byte) {
-	s.lines++
-	sp := bytes.IndexByte(b, ' ')
-	if sp < 0 || len(s.link) == 0 {
-		return
-	}
-	b = b[sp+1:]
-	if !bytes.HasPrefix(b, s.link) || len(b) < len(s.link)+2 || b[len(s.link)] != ' ' || b[len(s.link)+1] != '#' {
-		return
-	}
-	b = b[len(s.link)+2:]
-	seq := int64(-1)
-	if len(b) > 0 && b[0] == '-' {
-		b = b[1:]
-	} else {
-		seq = 0
-		for len(b) > 0 && b[0] >= '0' && b[0] <= '9' {
-			seq = seq*10 + int64(b[0]-'0')
-			b = b[1:]
-		}
-	}
-	// skip " len=N "
-	if i := bytes.IndexByte(b[min(1, len(b)):], ' '); i >= 0 {
-		b = b[i+2:]
-	} else {
-		return
-	}
-	verdict, flags := b, []byte(nil)
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		verdict, flags = b[:i], b[i:]
-	}
-	dup := bytes.Contains(flags, []byte(" dup"))
-	switch string(verdict) {
-	case "queued", "lost", "limit", "partition", "down":
-		s.enqueued(seq, string(verdict), dup, bytes.Contains(flags, []byte(" corrupt")))
-	case "deliver":
-		s.delivered(seq)
-	}
-}
-
-func (s *sink) enqueued(seq int64, verdict string, dup, corrupt bool) {
+func (s *sink) enqueued(ev *simnet.Event, fate uint8) {
 	if !s.writing {
 		return // not the sender's: nothing else writes on the data link
 	}
@@ -184,41 +164,28 @@ func (s *sink) enqueued(seq int64, verdict string, dup, corrupt bool) {
 	if idx < 0 {
 		idx = s.newDatagram()
 	}
-	if seq >= 0 {
-		for int64(len(s.bySeq)) <= seq {
+	if ev.HasSeq() {
+		for uint64(len(s.bySeq)) <= ev.Seq {
 			s.bySeq = append(s.bySeq, -1)
-			s.corr = append(s.corr, false)
 		}
-		s.bySeq[seq] = idx
-		s.corr[seq] = corrupt
+		s.bySeq[ev.Seq] = idx
 	}
-	if dup {
-		return
-	}
-	switch verdict {
-	case "queued":
-		s.fate[idx] = fateQueued
-	case "lost":
-		s.fate[idx] = fateLost
-	case "limit":
-		s.fate[idx] = fateLimit
-	case "partition":
-		s.fate[idx] = fatePartition
-	case "down":
-		s.fate[idx] = fateDown
+	if !ev.Dup {
+		s.dgs[idx].fate = fate
 	}
 }
 
-func (s *sink) delivered(seq int64) {
-	if seq < 0 || seq >= int64(len(s.bySeq)) || s.bySeq[seq] < 0 {
+func (s *sink) delivered(seq uint64, corrupt bool) {
+	if seq >= uint64(len(s.bySeq)) || s.bySeq[seq] < 0 {
 		return
 	}
-	idx, corrupt := s.bySeq[seq], s.corr[seq]
+	idx := s.bySeq[seq]
 	s.t.Copies++
 	if corrupt {
 		s.t.Corrupted++
 	}
-	if s.copies[idx] == 0 {
+	d := &s.dgs[idx]
+	if d.copies == 0 {
 		s.t.Delivered++
 		if idx < s.maxIdx {
 			s.t.Reordered++
@@ -226,8 +193,8 @@ func (s *sink) delivered(seq int64) {
 	} else {
 		s.t.Extra++
 	}
-	if s.copies[idx] < 255 {
-		s.copies[idx]++
+	if d.copies < 255 {
+		d.copies++
 	}
 	s.maxIdx = max(s.maxIdx, idx)
 	if s.head > 0 && s.head == len(s.fifo) {
@@ -250,23 +217,23 @@ func (s *sink) nextDelivery() (delivery, bool) {
 func (s *sink) truth() Truth {
 	t := s.t
 	first, last := -1, -1
-	for i, c := range s.copies {
-		if c > 0 {
+	for i := range s.dgs {
+		if s.dgs[i].copies > 0 {
 			if first < 0 {
 				first = i
 			}
 			last = i
 		}
 	}
-	for i, c := range s.copies {
-		if c > 0 {
+	for i := range s.dgs {
+		if s.dgs[i].copies > 0 {
 			continue
 		}
 		t.Undelivered++
 		if i < first || i > last || first < 0 {
 			t.Edge++
 		}
-		switch s.fate[i] {
+		switch s.dgs[i].fate {
 		case fateLost:
 			t.ByLoss++
 		case fateLimit:
