@@ -56,7 +56,12 @@ func (q *queue[T]) push(key int64, p *Packet[T]) {
 	}
 	e := entry{key: key, idx: q.store(p)}
 	h := append(q.heap, e)
-	i := len(h) - 1
+	q.siftUp(h, len(h)-1, e)
+	q.heap = h
+}
+
+// siftUp places e at hole i or above it, moving larger parents down.
+func (q *queue[T]) siftUp(h []entry, i int, e entry) {
 	for i > 0 {
 		parent := (i - 1) / 2
 		if !q.less(e, h[parent]) {
@@ -66,7 +71,6 @@ func (q *queue[T]) push(key int64, p *Packet[T]) {
 		i = parent
 	}
 	h[i] = e
-	q.heap = h
 }
 
 // head returns the tfifo's earliest entry.
@@ -97,15 +101,7 @@ func (q *queue[T]) pop(dst *Packet[T]) {
 			h[i] = h[c]
 			i = c
 		}
-		for i > 0 {
-			parent := (i - 1) / 2
-			if !q.less(last, h[parent]) {
-				break
-			}
-			h[i] = h[parent]
-			i = parent
-		}
-		h[i] = last
+		q.siftUp(h, i, last)
 	}
 	q.heap = h
 	q.take(top.idx, dst)
