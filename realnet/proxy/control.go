@@ -25,14 +25,24 @@ var ErrNotLoopback = errors.New("proxy: control address is not loopback")
 // address must be loopback (127.0.0.0/8, ::1, or a name such as localhost resolving to
 // one); ":PORT" and "0.0.0.0:PORT" listen on every interface and are refused.
 func ListenControl(addr string, allowRemote bool) (net.Listener, error) {
+	if !allowRemote {
+		// Check before listening, so a refused address is never open, even briefly.
+		ta, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: control address %q: %w (want host:port, e.g. 127.0.0.1:8474)", addr, err)
+		}
+		if !ta.IP.IsLoopback() {
+			where := "every interface"
+			if ta.IP != nil && !ta.IP.IsUnspecified() {
+				where = ta.IP.String()
+			}
+			return nil, fmt.Errorf("%w: %q would listen on %s; use a loopback address such as 127.0.0.1:8474",
+				ErrNotLoopback, addr, where)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: control address %q: %w (want host:port, e.g. 127.0.0.1:8474)", addr, err)
-	}
-	if ta, ok := ln.Addr().(*net.TCPAddr); ok && !allowRemote && !ta.IP.IsLoopback() {
-		ln.Close()
-		return nil, fmt.Errorf("%w: %q listens on %s; use a loopback address such as 127.0.0.1:8474, or allow remote access explicitly",
-			ErrNotLoopback, addr, ta.IP)
 	}
 	return ln, nil
 }
