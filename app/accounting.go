@@ -71,8 +71,32 @@ func (a *Accounting) Record(src netip.AddrPort, n int64) Class {
 		s.reset(n)
 		a.iv.Restarts = satAdd(a.iv.Restarts, 1)
 		a.unique(n)
+	case classRewind:
+		a.rewind(s, n)
+		return ClassRestart
 	}
 	return c
+}
+
+// rewind restarts s at its rewind candidate, which n confirmed, and records n in the new
+// stream. The candidate's provisional count is in the open interval (Cut carries it
+// over), so taking it back leaves no counter negative.
+func (a *Accounting) rewind(s *stream, n int64) {
+	first, stale := s.cand, s.candStale
+	a.retire(s)
+	s.reset(first)
+	a.iv.Restarts = satAdd(a.iv.Restarts, 1)
+	if stale {
+		a.iv.Stale--
+	} else {
+		a.iv.Duplicates--
+	}
+	a.unique(first)
+	// n is within RewindNear of first, in the new window, and not first: unique or reordered.
+	if c, _ := s.observe(n); c == ClassReordered {
+		a.iv.Reordered = satAdd(a.iv.Reordered, 1)
+	}
+	a.unique(n)
 }
 
 func (a *Accounting) unique(n int64) {
@@ -140,19 +164,32 @@ func (a *Accounting) Interval() Counts {
 	return c
 }
 
-// Cut ends the current interval and returns its counts; the next interval starts empty.
+// Cut ends the current interval and returns its counts; the next interval starts empty
+// but for the pending rewind candidates, which it carries over (see Counts.Restarts).
 // It first declares lost, in the interval it ends, every number still missing that is at
 // most its stream's highest at the previous Cut (see Counts.Lost); its cost is bounded
 // by MaxSources windows, whatever the interval held.
 func (a *Accounting) Cut() Counts {
+	var carry Counts
 	for _, s := range a.streams {
 		if lost := s.cut(); lost > 0 {
 			a.iv.Lost = satAdd(a.iv.Lost, satU(lost))
 		}
+		if s.candOK {
+			carry.Received++
+			if s.candStale {
+				carry.Stale++
+			} else {
+				carry.Duplicates++
+			}
+		}
 	}
+	a.iv.Received -= carry.Received
+	a.iv.Duplicates -= carry.Duplicates
+	a.iv.Stale -= carry.Stale
 	c := a.Interval()
 	a.closed = merge(a.closed, c)
-	a.iv = Counts{}
+	a.iv = carry
 	for _, s := range a.streams {
 		s.ivSeen = false
 	}

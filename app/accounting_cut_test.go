@@ -92,12 +92,12 @@ func TestAccountingLossByInterval(t *testing.T) {
 			},
 			[]int64{0, 0, 1, 3, 3, 3}},
 		{"what leaves the window is declared as it leaves; what is left at the next cut",
-			[][]int64{{0, 2, W + 100}, {}, {200, 50}},
+			[][]int64{{0, 2, W + 100}, {}, {50, 200}},
 			[]Counts{
 				// The window now starts at 128: 1 and 3..127 left it unseen.
 				{Received: 3, Expected: W + 101, Unique: 3, Lost: 126, Max: W + 100},
 				{Lost: W - 28}, // 128..W+99, at most the highest at cut 1
-				// 200 was declared and is still in the window: late. 50 is below it: stale.
+				// 50 is below the window: stale. 200 was declared and is still in it: late.
 				{Received: 2, Expected: 1, Unique: 1, Reordered: 1, Late: 1, Stale: 1, Min: 200, Max: 200},
 				{},
 			},

@@ -196,7 +196,8 @@ func TestPropIncreasingWithGaps(t *testing.T) {
 func TestPropPermutationKeepsUniqueAndDuplicates(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		base := rapid.Int64().Draw(t, "base")
-		span := rapid.Int64Range(1, WindowSize-64).Draw(t, "span")
+		// Within RewindDistance+1 numbers, so that no duplicates can look like a rewind.
+		span := rapid.Int64Range(1, RewindDistance+1).Draw(t, "span")
 		if base > math.MaxInt64-span {
 			base = math.MaxInt64 - span
 		}

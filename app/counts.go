@@ -8,7 +8,9 @@ import (
 // Counts are the receiver's counters for one summary interval or for a whole run.
 //
 // Every datagram read is Received and lands in exactly one of Unique, Duplicates, Stale
-// or Malformed, so Received = Unique + Duplicates + Stale + Malformed. The other counters
+// or Malformed, so Received = Unique + Duplicates + Stale + Malformed, in every interval
+// and in total (a rewind candidate, see Restarts, is counted in the interval in which
+// it is resolved, so the intervals still add up to the totals). The other counters
 // describe the numbers rather than the datagrams:
 //
 //   - Unique: the first copy of a number in its stream (a restart's first number too).
@@ -36,6 +38,21 @@ import (
 //   - Restarts: a number more than RestartDistance below, or more than MaxJump above, the
 //     stream's highest: the old stream ends (its gaps are declared Lost) and a new one
 //     starts with that number, instead of counting a million duplicates or losses.
+//     A sender that went back a shorter way (restarted from 0 after a few thousand
+//     numbers, or jumped back) is told by what follows, which the network never does:
+//     a rewind is a number more than RewindDistance below the stream's highest that is
+//     a duplicate or stale (the candidate), followed, as the next number from the same
+//     source, by another duplicate or stale number within RewindNear of it and not equal
+//     to it. The stream then restarts at the candidate: the old stream ends, the
+//     candidate is the new stream's first number (Unique; its provisional Duplicate or
+//     Stale is taken back) and the next number is recorded in it (Unique, Reordered if
+//     below the candidate). Any other number from that source ends the candidate's wait,
+//     and it stays a duplicate or stale; so does a candidate whose stream ends first.
+//     A candidate still waiting at a Cut is carried into the next interval: its datagram
+//     is counted (Received, and Duplicates or Stale) in the interval in which its wait
+//     ends, so that no interval ever takes back what an earlier one reported. A single
+//     late duplicate, or numbers sent again fewer than RewindDistance back, stay
+//     duplicates.
 //   - Evicted: streams dropped because MaxSources sources were already tracked (the
 //     least recently heard one goes; its gaps are declared Lost).
 //   - Expected: for an interval, the sum over streams of max-min+1 of the unique numbers

@@ -17,7 +17,11 @@
 // reordering shorter than an interval never counts as loss. A declared number that
 // still arrives is counted Late (it filled an earlier gap) and the running total Lost
 // goes down by one; an interval's Lost never does. A number too far below the window
-// to tell a duplicate from a gap is Stale. Counts documents every counter.
+// to tell a duplicate from a gap is Stale. A sender that starts again from an earlier
+// number (restarted, as in the talk's demo, usually from 0 on the same port) starts a new
+// stream: it is told apart from network duplicates by going far back (more than
+// RestartDistance, or more than RewindDistance into numbers already seen) and counting
+// up from there. Counts documents every counter.
 //
 // Usage:
 //

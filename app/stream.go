@@ -13,6 +13,18 @@ const (
 	// RestartDistance: a number further than this below the stream's highest starts a
 	// new stream (a restarted sender), rather than being counted late.
 	RestartDistance = 4 * WindowSize
+	// RewindDistance: a number already seen (or stale) further than this below the
+	// stream's highest is a rewind candidate: if the source's next number is within
+	// RewindNear of it and also already seen (or stale), the sender went back and is
+	// counting up again, and the stream restarts at the candidate (see Counts.Restarts).
+	// The network reorders by the numbers sent during its delay spread (1024 is 10 s at
+	// 100 datagrams/s, 10 ms at 100k/s); duplicates arriving that late, two of
+	// neighbouring numbers in a row, are what it does not do. A sender restarted after
+	// fewer numbers than this is still counted as duplicates.
+	RewindDistance = 1024
+	// RewindNear: how close the number after a rewind candidate must be to confirm it,
+	// so that a few of the restarted sender's first datagrams may be lost or swapped.
+	RewindNear = 8
 	// MaxJump: a number further than this above the stream's highest starts a new stream
 	// rather than declaring billions of numbers lost (at 300k datagrams/s it is about
 	// four hours of silence).
@@ -45,10 +57,14 @@ type stream struct {
 	// ivLo, ivHi: offsets of the lowest and highest unique numbers this interval.
 	ivLo, ivHi uint64
 	ivSeen     bool
-	cutHi      uint64        // hi at the previous cut; 0: the stream is younger than it
-	dlo, dhi   uint64        // declared lost range (see above); dhi 0: none yet
-	used       uint64        // Accounting's tick of the last datagram (updated lazily), for eviction
-	bits       [words]uint64 // ring of blocks; bit o%64 of block o/64 is offset o
+	cutHi      uint64 // hi at the previous cut; 0: the stream is younger than it
+	dlo, dhi   uint64 // declared lost range (see above); dhi 0: none yet
+	used       uint64 // Accounting's tick of the last datagram (updated lazily), for eviction
+	// cand is the pending rewind candidate (while candOK), counted provisionally as a
+	// duplicate, or as stale if candStale.
+	cand              int64
+	candOK, candStale bool
+	bits              [words]uint64 // ring of blocks; bit o%64 of block o/64 is offset o
 }
 
 // reset starts the stream afresh with number n.
@@ -59,6 +75,7 @@ func (s *stream) reset(n int64) {
 	s.set(WindowSize)
 	s.ivLo, s.ivHi, s.ivSeen = s.hi, s.hi, true
 	s.cutHi, s.dlo, s.dhi = 0, 0, 0
+	s.candOK = false
 }
 
 func (s *stream) set(o uint64) { s.bits[(o>>6)&(words-1)] |= 1 << (o & 63) }
@@ -71,12 +88,18 @@ func (s *stream) mark(o uint64) {
 	s.ivLo, s.ivHi = min(s.ivLo, o), max(s.ivHi, o)
 }
 
+// classRewind is observe's word for "n confirms the rewind candidate": the caller
+// restarts the stream at the candidate, then records n in it. Record never returns it.
+const classRewind = ClassStale + 1
+
 // observe classifies number n and updates the window. ClassRestart means the caller must
-// retire the stream and reset it with n; nothing was changed. lost is how many numbers
+// retire the stream and reset it with n; classRewind, that it must do so with the
+// candidate (see rewind); in both cases nothing was changed. lost is how many numbers
 // fell out of the window unseen and undeclared: they are declared now.
 func (s *stream) observe(n int64) (c Class, lost uint64) {
 	hiN := int64(s.origin + s.hi)
 	if n > hiN {
+		s.candOK = false
 		d := uint64(n) - uint64(hiN)
 		if d > MaxJump || s.hi+d > maxOffset {
 			return ClassRestart, 0
@@ -94,12 +117,13 @@ func (s *stream) observe(n int64) (c Class, lost uint64) {
 	}
 	o := s.hi - dist
 	if dist > s.hi || s.hi>>6-o>>6 >= words { // below the stream's origin, or the window
-		return ClassStale, 0
+		return s.rewind(n, dist, ClassStale), 0
 	}
 	w, m := &s.bits[(o>>6)&(words-1)], uint64(1)<<(o&63)
 	if *w&m != 0 {
-		return ClassDuplicate, 0
+		return s.rewind(n, dist, ClassDuplicate), 0
 	}
+	s.candOK = false
 	*w |= m
 	s.mark(o)
 	if s.dhi != 0 && o >= s.dlo && o <= s.dhi {
@@ -107,6 +131,21 @@ func (s *stream) observe(n int64) (c Class, lost uint64) {
 	}
 	s.lo = min(s.lo, o)
 	return ClassReordered, 0
+}
+
+// rewind handles n, dist below the highest, that was seen before or is stale (c): it
+// confirms the pending candidate if it is within RewindNear of it (classRewind), and
+// otherwise replaces it, becoming the candidate itself if it is more than
+// RewindDistance below the highest.
+func (s *stream) rewind(n int64, dist uint64, c Class) Class {
+	if s.candOK {
+		// n - cand in [-RewindNear, RewindNear], n != cand, without overflow.
+		if d := uint64(n) - uint64(s.cand) + RewindNear; d <= 2*RewindNear && d != RewindNear {
+			return classRewind
+		}
+	}
+	s.cand, s.candOK, s.candStale = n, dist > RewindDistance, c == ClassStale
+	return c
 }
 
 // advance slides the window so that its top block holds offset no (> hi), and returns

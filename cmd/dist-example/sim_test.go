@@ -52,6 +52,8 @@ func TestSimGolden(t *testing.T) {
 			"-faults", "partition@5s, heal@6s, restart@10s down=500ms start=-1000000, jump@15s start=-998000"}},
 		{"corrupt-gap", []string{"-seed", "11", "-duration", "5s", "-interval", "1s",
 			"-netem", "delay 10ms 5ms distribution normal corrupt 2% duplicate 5% reorder 25% 50% gap 3"}},
+		// The original demo: the sender killed and started again from 0, 2000 numbers on.
+		{"restart-from-zero", []string{"-seed", "1", "-faults", "restart@20s down=1s start=0"}},
 		{"ping", []string{"-app", "ping", "-seed", "1", "-duration", "5s", "-netem", "delay 50ms 10ms loss 2%"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

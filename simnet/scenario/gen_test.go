@@ -124,13 +124,20 @@ func profileGen() *rapid.Generator[netem.Profile] {
 }
 
 // startGen draws the next number after a restart or jump, relative to the highest sent
-// so far: close by, around the receiver's window, past its restart distance, or past
-// its maximum jump, so that every branch of the receiver's stream logic is reached.
-func startGen(highest int64) *rapid.Generator[int64] {
+// so far: close by, past the rewind distance, around the receiver's window, past its
+// restart distance, or past its maximum jump, or back to where an earlier stretch
+// started (a restarted sender rewinding into numbers it sent before), so that every
+// branch of the receiver's stream logic is reached.
+func startGen(highest int64, earlier []int64) *rapid.Generator[int64] {
 	return rapid.Custom(func(t *rapid.T) int64 {
 		const w, rd = app.WindowSize, app.RestartDistance
+		if len(earlier) > 0 && rapid.IntRange(0, 2).Draw(t, "back?") == 0 {
+			return rapid.SampledFrom(earlier).Draw(t, "earlier start") + int64(rapid.IntRange(0, 3).Draw(t, "plus"))
+		}
 		var d int64
-		switch rapid.IntRange(0, 6).Draw(t, "where") {
+		switch rapid.IntRange(0, 7).Draw(t, "where") {
+		case 7:
+			d = app.RewindDistance + int64(rapid.IntRange(1, 500).Draw(t, "past the rewind distance"))
 		case 0:
 			d = int64(rapid.IntRange(-50, 50).Draw(t, "near"))
 		case 1:
@@ -177,6 +184,7 @@ func faultsGen(cfg Config) *rapid.Generator[[]Fault] {
 		k := rapid.IntRange(0, 4).Draw(t, "faults")
 		var at, segStart, upAt time.Duration
 		var start int64
+		starts := []int64{0}
 		partitioned := false
 		for range k {
 			at += time.Duration(rapid.Int64Range(0, int64(cfg.Duration)/2).Draw(t, "after"))
@@ -205,11 +213,13 @@ func faultsGen(cfg Config) *rapid.Generator[[]Fault] {
 			case Restart:
 				f.Down = msGen(0, 300).Draw(t, "down")
 				f.Down = min(f.Down, cfg.Duration-at)
-				f.Start = startGen(highest).Draw(t, "start")
+				f.Start = startGen(highest, starts).Draw(t, "start")
 				segStart, start, upAt = at+f.Down, f.Start, at+f.Down
+				starts = append(starts, start)
 			case Jump:
-				f.Start = startGen(highest).Draw(t, "start")
+				f.Start = startGen(highest, starts).Draw(t, "start")
 				segStart, start = at, f.Start
+				starts = append(starts, start)
 			}
 			fs = append(fs, f)
 		}

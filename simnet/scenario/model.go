@@ -13,8 +13,9 @@ import (
 // It is written the plain way so that it shares no code with app's Accounting: instead
 // of a bit ring with declared-loss watermarks, each stream keeps its gaps as two sorted
 // lists of ranges, the ones still awaited and the ones declared lost, and a number is
-// seen when it is in the stream's range and in neither list. No saturation, no
-// eviction. The one detail it copies is where the window ends: app's window slides a
+// seen when it is in the stream's range and in neither list; a rewind candidate (see
+// app.Counts.Restarts) is a pointer that any other number clears, and the cut moves its
+// provisional count into the next interval. No saturation, no eviction. The one detail it copies is where the window ends: app's window slides a
 // 64-number block at a time (its doc: "at least WindowSize-63 numbers are always
 // remembered"), so a number is stale when its block is WindowSize/64 or more blocks below
 // the block of the stream's highest number, and leaves the window when that happens.
@@ -62,7 +63,17 @@ type mstream struct {
 	awaited  []gap // unseen in [lo, hi] and in the window, not declared; sorted
 	declared []gap // declared lost and unseen since, in the window; sorted
 	cutHi    uint64
-	cut      bool // cutHi is the stream's highest at the previous cut
+	cut      bool       // cutHi is the stream's highest at the previous cut
+	pending  *candidate // the rewind candidate waiting for the stream's next number
+}
+
+// candidate is a number far below its stream's highest and seen before (or stale): if
+// the next number is its neighbour, the sender went back and counts up again. Until
+// then it is counted under counter (duplicates or stale), in the interval in which its
+// wait ends.
+type candidate struct {
+	n       int64
+	counter int
 }
 
 const (
@@ -95,6 +106,13 @@ func (m *model) observe(src netip.AddrPort, payload []byte) {
 		m.start(s, n)
 		return
 	}
+	m.number(s, n)
+}
+
+// number accounts for number n of stream s.
+func (m *model) number(s *mstream, n int64) {
+	pending := s.pending
+	s.pending = nil // any number but a seen or stale one ends a candidate's wait
 	hiN := int64(s.origin + s.hi)
 	if n > hiN {
 		d := uint64(n) - uint64(hiN)
@@ -116,7 +134,7 @@ func (m *model) observe(src netip.AddrPort, payload []byte) {
 		return
 	}
 	if dist > s.hi || s.hi/64-(s.hi-dist)/64 >= windowBlocks {
-		m.count(cStale, 1)
+		m.seenBefore(s, pending, n, dist, cStale)
 		return
 	}
 	o := s.hi - dist
@@ -137,8 +155,37 @@ func (m *model) observe(src netip.AddrPort, payload []byte) {
 		m.count(cReordered, 1)
 		m.unique(n)
 	default:
-		m.count(cDuplicates, 1)
+		m.seenBefore(s, pending, n, dist, cDuplicates)
 	}
+}
+
+// seenBefore accounts for n, dist below s's highest, that s has seen or no longer knows
+// (counter c: duplicates or stale). Next to the candidate still pending (within
+// app.RewindNear, not equal) it is the sender counting up again from far back: the
+// stream restarts at the candidate and n is accounted for in the new stream. Otherwise
+// it is counted as c, and waits as a candidate itself if it is more than
+// app.RewindDistance below the highest.
+func (m *model) seenBefore(s *mstream, pending *candidate, n int64, dist uint64, c int) {
+	if pending != nil && n != pending.n && absDiff(n, pending.n) <= app.RewindNear {
+		m.end(s)
+		m.count(cRestarts, 1)
+		m.count(pending.counter, -1) // it was provisional: the new stream's first number
+		m.start(s, pending.n)
+		m.number(s, n)
+		return
+	}
+	m.count(c, 1)
+	if dist > app.RewindDistance {
+		s.pending = &candidate{n: n, counter: c}
+	}
+}
+
+// absDiff is |a-b|, saturated, for any int64 a and b.
+func absDiff(a, b int64) uint64 {
+	if a < b {
+		a, b = b, a
+	}
+	return uint64(a) - uint64(b)
 }
 
 // take removes o from the sorted gaps gs and reports whether it was there.
@@ -245,8 +292,19 @@ func (m *model) cut() {
 		})
 		s.cutHi, s.cut = s.hi, true
 	}
+	// A candidate still waiting is counted in the interval its wait ends in, so that the
+	// interval ending now never has to take it back.
+	var next tally
+	for _, s := range m.streams {
+		if c := s.pending; c != nil {
+			next[cReceived]++
+			next[c.counter]++
+			m.iv[cReceived]--
+			m.iv[c.counter]--
+		}
+	}
 	m.ivs = append(m.ivs, m.iv)
-	m.iv = tally{}
+	m.iv = next
 }
 
 // finish ends every stream and returns the totals a receiver must report. The receiver

@@ -106,10 +106,18 @@ func TestFaults(t *testing.T) {
 			assert.Equal(t, int64(1), res.Final.Restarts)
 			assert.Zero(t, res.Final.Lost)
 		}},
-		{"a restart into the window's past is stale", "delay 1ms", "restart@1s down=0s start=-40000", func(t *testing.T, res *Result) {
-			assert.Equal(t, int64(100), res.Final.Stale)
-			assert.Zero(t, res.Final.Restarts)
+		{"a restart into the window's past, counting up, is a new stream", "delay 1ms", "restart@1s down=0s start=-40000", func(t *testing.T, res *Result) {
+			assert.Zero(t, res.Final.Stale)
+			assert.Equal(t, int64(1), res.Final.Restarts)
+			assert.Equal(t, int64(200), res.Final.Unique)
 		}},
+		{"a restart into numbers seen long ago is a new stream, not duplicates", "delay 1ms",
+			"jump@500ms start=2000, restart@1s down=0s start=0", func(t *testing.T, res *Result) {
+				assert.Zero(t, res.Final.Duplicates)
+				assert.Equal(t, int64(1), res.Final.Restarts)
+				assert.Equal(t, int64(200), res.Final.Unique)
+				assert.Equal(t, int64(2000-50), res.Final.Lost, "the jump's gap")
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := base
