@@ -17,7 +17,6 @@ func TestEventQueueOrder(t *testing.T) {
 		var q eventQueue
 		var now time.Duration
 		var seq uint64
-		var popped []event
 		ops := rapid.SliceOfN(rapid.IntRange(-1, 5), 1, 300).Draw(t, "ops")
 		var model []event
 		for _, op := range ops {
@@ -28,7 +27,6 @@ func TestEventQueueOrder(t *testing.T) {
 				e := q.pop()
 				require.Greater(t, e.at+1, now, "time never goes back")
 				now = e.at
-				popped = append(popped, e)
 				slices.SortFunc(model, func(a, b event) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
 				require.Equal(t, model[0].seq, e.seq)
 				model = model[1:]

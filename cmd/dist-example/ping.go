@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,10 +71,8 @@ func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *format != "text" && *format != "json":
 		return usagef("-format %q: want text or json", *format)
 	}
-	if *plotFile != "" {
-		if _, err := plot.FormatOf(*plotFile); err != nil {
-			return usagef("-plot %q: want a file name ending in .png or .svg", *plotFile)
-		}
+	if err := checkPlotFile(*plotFile); err != nil {
+		return err
 	}
 
 	conn, dst, err := realnet.Dial(*addr)
@@ -178,7 +175,7 @@ type pingReplyJSON struct {
 
 func (p pingPrinter) reply(r app.PingReply) {
 	if p.json {
-		p.writeJSON(pingReplyJSON{"reply", r.Seq, r.Bytes, r.From.String(), pingMsNum(r.Sent), pingMsNum(r.RTT), r.Duplicate, r.Reordered})
+		writeJSONLine(p.w, pingReplyJSON{"reply", r.Seq, r.Bytes, r.From.String(), pingMsNum(r.Sent), pingMsNum(r.RTT), r.Duplicate, r.Reordered})
 		return
 	}
 	mark := ""
@@ -229,7 +226,7 @@ func (p pingPrinter) summary(s app.PingSummary) {
 			j.Min, j.Avg, j.Max, j.Mdev = num(s.Min), num(s.Avg), num(s.Max), num(s.Mdev)
 			j.P50, j.P90, j.P99 = num(s.P50), num(s.P90), num(s.P99)
 		}
-		p.writeJSON(j)
+		writeJSONLine(p.w, j)
 		return
 	}
 	fmt.Fprintf(p.w, "\n--- %s ping statistics ---\n", p.dst)
@@ -243,12 +240,4 @@ func (p pingPrinter) summary(s app.PingSummary) {
 		fmt.Fprintf(p.w, "rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", pingMs(s.Min), pingMs(s.Avg), pingMs(s.Max), pingMs(s.Mdev))
 		fmt.Fprintf(p.w, "rtt p50/p90/p99 = %s/%s/%s ms\n", pingMs(s.P50), pingMs(s.P90), pingMs(s.P99))
 	}
-}
-
-func (p pingPrinter) writeJSON(v any) {
-	b, err := json.Marshal(v)
-	if err != nil { // cannot happen: only numbers and strings
-		b = []byte(fmt.Sprintf(`{"type":"error","error":%q}`, err.Error()))
-	}
-	p.w.Write(append(b, '\n'))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +39,18 @@ func checkAddr(value string, portZeroOK bool) error {
 		if err != nil || n < lo || n > 65535 {
 			return usagef("-addr %q: port %s is not in %d..65535; %s", value, port, lo, accepted)
 		}
+	}
+	return nil
+}
+
+// checkPlotFile rejects a -plot file name that plot cannot draw into as a usage error,
+// before the command starts; "" (no plot) is fine.
+func checkPlotFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := plot.FormatOf(path); err != nil {
+		return usagef("-plot %q: want a file name ending in .png or .svg", path)
 	}
 	return nil
 }
@@ -86,10 +97,8 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *plotFile != "" {
-		if _, err := plot.FormatOf(*plotFile); err != nil {
-			return usagef("-plot %q: want a file name ending in .png or .svg", *plotFile)
-		}
+	if err := checkPlotFile(*plotFile); err != nil {
+		return err
 	}
 	if *interval <= 0 {
 		return usagef("-interval %v: want a duration > 0, e.g. 1s or 200ms", *interval)
@@ -208,14 +217,7 @@ func hostUDPCounters() (realnet.UDPCounters, error) {
 // summaryPrinter writes each summary as one line of text or JSON.
 func summaryPrinter(w io.Writer, format string) func(app.Summary) {
 	if format == "json" {
-		return func(s app.Summary) {
-			b, err := json.Marshal(s)
-			if err != nil { // cannot happen: Summary holds only numbers and times
-				fmt.Fprintf(w, "{\"error\":%q}\n", err.Error())
-				return
-			}
-			w.Write(append(b, '\n'))
-		}
+		return func(s app.Summary) { writeJSONLine(w, s) }
 	}
 	return func(s app.Summary) { fmt.Fprintln(w, s) }
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,11 +22,7 @@ const sendTimeout = 2 * time.Minute
 
 // Receiver is a `dist-example recv` running in a lab host.
 type Receiver struct {
-	cmd    *exec.Cmd
-	stdout bytes.Buffer  // written by exec's copier until Wait returns
-	stderr bytes.Buffer  // likewise
-	exited chan struct{} // closed once Wait has returned
-	err    error         // Wait's result; read only after exited is closed
+	d *daemon
 }
 
 // StartRecv starts `dist-example recv` on the host's address and port with JSON output,
@@ -33,58 +30,106 @@ type Receiver struct {
 func (h *Host) StartRecv(t testing.TB, bin string, port int) *Receiver {
 	t.Helper()
 	addr := netip.AddrPortFrom(h.Addr, uint16(port)).String()
-	r := &Receiver{exited: make(chan struct{})}
 	// An hour's interval: only the final totals are wanted.
-	r.cmd = h.DistExample(context.Background(), bin, "recv", "-addr", addr, "-interval", "1h", "-format", "json")
-	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
-	if err := r.cmd.Start(); err != nil {
-		t.Fatalf("lab: starting the receiver in %s: %v", h.NS, err)
-	}
-	go func() { r.err = r.cmd.Wait(); close(r.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-r.exited:
-		default:
-			_ = r.cmd.Process.Kill()
-			<-r.exited
-		}
-	})
-	WaitFor(t, 10*time.Second, "the receiver binding "+addr, func() bool {
-		select {
-		case <-r.exited:
-			t.Fatalf("lab: the receiver exited before binding %s: %v: %s", addr, r.err, r.stderr.String())
-		default:
-		}
-		return h.UDPBound(t, port)
-	})
-	return r
+	cmd := h.DistExample(context.Background(), bin, "recv", "-addr", addr, "-interval", "1h", "-format", "json")
+	return &Receiver{d: h.startDaemon(t, "the receiver", cmd, addr, port)}
 }
 
 // Stop ends the receiver with SIGTERM and returns the totals it printed last.
 func (r *Receiver) Stop(t testing.TB) app.Counts {
 	t.Helper()
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("lab: signalling the receiver: %v", err)
-	}
-	select {
-	case <-r.exited:
-		if r.err != nil {
-			t.Fatalf("lab: the receiver exited with %v: %s", r.err, r.stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("lab: the receiver did not exit within 10s of SIGTERM")
-	}
-	c, err := parseTotals(r.stdout.String())
+	c, err := parseTotals(r.d.stop(t))
 	if err != nil {
 		t.Fatalf("lab: %v", err)
 	}
 	return c
 }
 
+// daemon is a dist-example subcommand that runs in a lab host until stopped, its output
+// read while it runs: the receiver and the proxy.
+type daemon struct {
+	what   string // "the receiver": names it in failures
+	cmd    *exec.Cmd
+	stdout syncBuffer
+	stderr syncBuffer
+	exited chan struct{} // closed once Wait has returned
+	err    error         // Wait's result; read only after exited is closed
+}
+
+// startDaemon starts cmd in h and returns once it has bound port (addr names it in
+// failures). It kills the daemon in t.Cleanup if it is still running.
+func (h *Host) startDaemon(t testing.TB, what string, cmd *exec.Cmd, addr string, port int) *daemon {
+	t.Helper()
+	d := &daemon{what: what, cmd: cmd, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = &d.stdout, &d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("lab: starting %s in %s: %v", what, h.NS, err)
+	}
+	go func() { d.err = cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-d.exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-d.exited
+		}
+	})
+	WaitFor(t, 10*time.Second, what+" binding "+addr, func() bool {
+		select {
+		case <-d.exited:
+			t.Fatalf("lab: %s exited before binding %s: %v: %s", what, addr, d.err, d.stderr.String())
+		default:
+		}
+		return h.UDPBound(t, port)
+	})
+	return d
+}
+
+// stop ends the daemon with SIGTERM, fails t unless it exits cleanly within 10s, and
+// returns everything it wrote to stdout.
+func (d *daemon) stop(t testing.TB) string {
+	t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("lab: signalling %s: %v", d.what, err)
+	}
+	select {
+	case <-d.exited:
+		if d.err != nil {
+			t.Fatalf("lab: %s exited with %v: %s", d.what, d.err, d.stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("lab: %s did not exit within 10s of SIGTERM", d.what)
+	}
+	return d.stdout.String()
+}
+
+// syncBuffer is written by exec's copier while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lastLine returns the last line of out, ignoring trailing blank space.
+func lastLine(out string) string {
+	out = strings.TrimSpace(out)
+	return out[strings.LastIndexByte(out, '\n')+1:]
+}
+
 // parseTotals decodes the receiver's last JSON line, which must be its final totals.
 func parseTotals(out string) (app.Counts, error) {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	last := lines[len(lines)-1]
+	last := lastLine(out)
 	var v struct {
 		Type string `json:"type"`
 		app.Counts

@@ -1,17 +1,12 @@
 package lab
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/netip"
-	"os/exec"
 	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,30 +22,8 @@ const proxyReportEvery = 20 * time.Millisecond
 // sender and the receiver, for the delay, jitter and reordering this kernel's qdiscs
 // cannot add.
 type Proxy struct {
-	Addr   netip.AddrPort // where the host's senders send (read-only)
-	cmd    *exec.Cmd
-	stdout syncBuffer
-	stderr syncBuffer
-	exited chan struct{} // closed once Wait has returned
-	err    error         // Wait's result; read only after exited is closed
-}
-
-// syncBuffer is written by exec's copier while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	Addr netip.AddrPort // where the host's senders send (read-only)
+	d    *daemon
 }
 
 // StartProxy starts `dist-example proxy` in the host, listening on listen and relaying to
@@ -63,43 +36,21 @@ func (s *syncBuffer) String() string {
 // netem on its egress, and host2's counters see what the proxy delivered.
 func (h *Host) StartProxy(t testing.TB, bin string, listen, upstream netip.AddrPort, netemText string, seed uint64) *Proxy {
 	t.Helper()
-	p := &Proxy{Addr: listen, exited: make(chan struct{})}
-	p.cmd = h.DistExample(context.Background(), bin, "proxy", "-listen", listen.String(),
+	cmd := h.DistExample(context.Background(), bin, "proxy", "-listen", listen.String(),
 		"-upstream", upstream.String(), "-netem", netemText, "-seed", strconv.FormatUint(seed, 10),
 		"-interval", proxyReportEvery.String(), "-format", proxy.FormatJSON)
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("lab: starting the proxy in %s: %v", h.NS, err)
-	}
-	go func() { p.err = p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	WaitFor(t, 10*time.Second, "the proxy binding "+listen.String(), func() bool {
-		select {
-		case <-p.exited:
-			t.Fatalf("lab: the proxy exited before binding %s: %v: %s", listen, p.err, p.stderr.String())
-		default:
-		}
-		return h.UDPBound(t, int(listen.Port()))
-	})
-	return p
+	return &Proxy{Addr: listen, d: h.startDaemon(t, "the proxy", cmd, listen.String(), int(listen.Port()))}
 }
 
 // Counters returns the counters the proxy reported last (at most proxyReportEvery old),
 // or zero counters before its first report.
 func (p *Proxy) Counters(t testing.TB) proxy.Counters {
 	t.Helper()
-	out := strings.TrimSpace(p.stdout.String())
-	if out == "" {
+	last := lastLine(p.d.stdout.String())
+	if last == "" {
 		return proxy.Counters{}
 	}
-	c, _, err := parseProxyReport(out[strings.LastIndexByte(out, '\n')+1:])
+	c, _, err := parseProxyReport(last)
 	if err != nil {
 		t.Fatalf("lab: %v", err)
 	}
@@ -109,24 +60,13 @@ func (p *Proxy) Counters(t testing.TB) proxy.Counters {
 // Stop ends the proxy with SIGTERM and returns the final counters it printed.
 func (p *Proxy) Stop(t testing.TB) proxy.Counters {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("lab: signalling the proxy: %v", err)
-	}
-	select {
-	case <-p.exited:
-		if p.err != nil {
-			t.Fatalf("lab: the proxy exited with %v: %s", p.err, p.stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("lab: the proxy did not exit within 10s of SIGTERM")
-	}
-	out := strings.TrimSpace(p.stdout.String())
-	c, event, err := parseProxyReport(out[strings.LastIndexByte(out, '\n')+1:])
+	last := lastLine(p.d.stop(t))
+	c, event, err := parseProxyReport(last)
 	if err != nil {
 		t.Fatalf("lab: %v", err)
 	}
 	if event != "final" {
-		t.Fatalf("lab: the proxy's last report is %q, want \"final\": %s", event, out[strings.LastIndexByte(out, '\n')+1:])
+		t.Fatalf("lab: the proxy's last report is %q, want \"final\": %s", event, last)
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package transporttest
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,11 +24,11 @@ func assertDeadlineErr(t *testing.T, err error) {
 func testReadDeadline(t *testing.T, h Harness) {
 	const ahead = 50 * time.Millisecond
 	a, _ := h.Pair(t)
-	var done, fired flag
+	var done, fired atomic.Bool
 	var deadline, returned time.Time
 	var setErr, readErr error
 	h.Go(func() {
-		defer done.Set()
+		defer done.Store(true)
 		deadline = h.Clock().Now().Add(ahead)
 		if setErr = a.SetReadDeadline(deadline); setErr != nil {
 			return
@@ -39,7 +40,7 @@ func testReadDeadline(t *testing.T, h Harness) {
 	h.Wait(t)
 
 	require.NoError(t, setErr, "SetReadDeadline")
-	require.False(t, fired.Get(), "ReadFrom was still blocked long after its deadline (the watchdog closed the conn)")
+	require.False(t, fired.Load(), "ReadFrom was still blocked long after its deadline (the watchdog closed the conn)")
 	assertDeadlineErr(t, readErr)
 	assert.False(t, returned.Before(deadline),
 		"ReadFrom returned at %v, %v before its deadline", returned, deadline.Sub(returned))
@@ -49,10 +50,10 @@ func testReadDeadline(t *testing.T, h Harness) {
 // no time passing on the harness clock (the watchdog catches a read that blocks).
 func testDeadlinePast(t *testing.T, h Harness) {
 	a, _ := h.Pair(t)
-	var done, fired flag
+	var done, fired atomic.Bool
 	var setErr, readErr error
 	h.Go(func() {
-		defer done.Set()
+		defer done.Store(true)
 		if setErr = a.SetReadDeadline(h.Clock().Now().Add(-time.Second)); setErr != nil {
 			return
 		}
@@ -62,7 +63,7 @@ func testDeadlinePast(t *testing.T, h Harness) {
 	h.Wait(t)
 
 	require.NoError(t, setErr, "SetReadDeadline")
-	require.False(t, fired.Get(), "ReadFrom with a past deadline blocked (the watchdog closed the conn)")
+	require.False(t, fired.Load(), "ReadFrom with a past deadline blocked (the watchdog closed the conn)")
 	assertDeadlineErr(t, readErr)
 }
 
@@ -70,11 +71,11 @@ func testDeadlinePast(t *testing.T, h Harness) {
 // until a datagram sent 20ms later arrives.
 func testClearDeadline(t *testing.T, h Harness) {
 	a, b := h.Pair(t)
-	var done, fired flag
+	var done, fired atomic.Bool
 	var pastErr, clearErr, sendErr error
 	var got received
 	h.Go(func() {
-		defer done.Set()
+		defer done.Store(true)
 		if pastErr = a.SetReadDeadline(h.Clock().Now().Add(-time.Second)); pastErr != nil {
 			return
 		}
@@ -98,7 +99,7 @@ func testClearDeadline(t *testing.T, h Harness) {
 	require.NoError(t, pastErr, "SetReadDeadline(past)")
 	require.NoError(t, clearErr, "SetReadDeadline(time.Time{})")
 	require.NoError(t, sendErr, "WriteTo")
-	require.False(t, fired.Get(), "ReadFrom never returned the datagram (the watchdog closed the conn)")
+	require.False(t, fired.Load(), "ReadFrom never returned the datagram (the watchdog closed the conn)")
 	require.NoError(t, got.err, "ReadFrom after the deadline was cleared")
 	assert.Equal(t, "late", string(got.data))
 	assert.Equal(t, b.LocalAddr().String(), got.from)
@@ -108,11 +109,11 @@ func testClearDeadline(t *testing.T, h Harness) {
 // that arrives afterwards.
 func testReadAfterTimeout(t *testing.T, h Harness) {
 	a, b := h.Pair(t)
-	var done, fired flag
+	var done, fired atomic.Bool
 	var timeoutErr, sendErr error
 	var got received
 	h.Go(func() {
-		defer done.Set()
+		defer done.Store(true)
 		if timeoutErr = a.SetReadDeadline(h.Clock().Now().Add(10 * time.Millisecond)); timeoutErr != nil {
 			return
 		}
@@ -128,7 +129,7 @@ func testReadAfterTimeout(t *testing.T, h Harness) {
 	h.Go(watchdog(h, a, &done, &fired))
 	h.Wait(t)
 
-	require.False(t, fired.Get(), "the watchdog closed the conn: a read blocked")
+	require.False(t, fired.Load(), "the watchdog closed the conn: a read blocked")
 	assertDeadlineErr(t, timeoutErr)
 	require.NoError(t, sendErr, "WriteTo after the peer's read timed out")
 	require.NoError(t, got.err, "ReadFrom after a timed-out ReadFrom")

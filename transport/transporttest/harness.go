@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,42 +111,24 @@ func readOne(h Harness, c transport.PacketConn, size int) received {
 	return r
 }
 
-// flag is a bool shared between Go'd functions.
-type flag struct {
-	mu  sync.Mutex
-	set bool // requires mu
-}
-
-func (f *flag) Set() {
-	f.mu.Lock()
-	f.set = true
-	f.mu.Unlock()
-}
-
-func (f *flag) Get() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.set
-}
-
 // watchdog is Go'd next to a test whose subject is a read that should unblock (a deadline,
 // a Close). It polls done on the harness clock and, if done is still unset after limit,
 // closes c and sets fired, so a conn that never unblocks fails the test instead of hanging
 // it. Polling keeps a conforming run as short as the behaviour under test.
-func watchdog(h Harness, c transport.PacketConn, done, fired *flag) func() {
+func watchdog(h Harness, c transport.PacketConn, done, fired *atomic.Bool) func() {
 	const (
 		limit = 2 * time.Second
 		step  = 10 * time.Millisecond
 	)
 	return func() {
 		for waited := time.Duration(0); waited < limit; waited += step {
-			if done.Get() {
+			if done.Load() {
 				return
 			}
 			h.Clock().Sleep(step)
 		}
-		if !done.Get() {
-			fired.Set()
+		if !done.Load() {
+			fired.Store(true)
 			_ = c.Close()
 		}
 	}
