@@ -12,11 +12,15 @@ var allResets = resets{true, true, true, true, true, true}
 // TEXT parsed: limit, delay, jitter, loss model, duplicate, reorder and gap are always
 // taken from p (so they reset to their defaults when p leaves them out), while corrupt,
 // rate, ecn, slot, seed, the delay table and the delay/loss/duplicate correlations are
-// kept unless p sets them (nonzero). A kept setting that the new profile cannot use
-// (ecn without loss, a table without delay and jitter) is dropped. The reorder gap
-// counter restarts, as in the kernel. Profile reports the result.
+// kept unless p sets them (nonzero). A kept setting that the new profile cannot use (ecn
+// without loss) is dropped. The delay table is kept as the kernel keeps it: while delay
+// or jitter is 0, Profile does not show it (tc text cannot name a distribution without
+// both), but the link still holds it, and a later change that gives jitter again without
+// naming a distribution uses it (so does jitter around a delay of 0, which only a change
+// can set up). The reorder gap counter restarts, as in the kernel. Profile reports the
+// result.
 func (l *Link[T]) SetProfile(p Profile) {
-	n, r := change(l.prof, p)
+	n, r := change(l.prof, l.tableDist, p)
 	l.apply(n, r)
 }
 
@@ -24,7 +28,10 @@ func (l *Link[T]) SetProfile(p Profile) {
 // keeps queued packets, counters and the random streams' positions.
 func (l *Link[T]) Replace(p Profile) { l.apply(p, allResets) }
 
-func change(old, p Profile) (Profile, resets) {
+// change merges p into old with tc change semantics; table is the delay table the link
+// holds (which old.Dist does not show while old has no jitter). The merged profile's
+// Dist is the table the link holds from now on, even when it cannot show it.
+func change(old Profile, table Dist, p Profile) (Profile, resets) {
 	n := p
 	r := resets{lossModel: p.Loss.Model == LossState || p.Loss.Model == LossGemodel, seed: p.SeedSet}
 	// tc sends the delay/loss/duplicate correlations as one attribute, present when any
@@ -55,7 +62,7 @@ func change(old, p Profile) (Profile, resets) {
 		r.slot = true
 	}
 	if p.Dist == DistUniform {
-		n.Dist = old.Dist
+		n.Dist = table
 	}
 	if !p.SeedSet {
 		n.Seed, n.SeedSet = old.Seed, old.SeedSet
@@ -64,23 +71,29 @@ func change(old, p Profile) (Profile, resets) {
 	if !n.Loss.active() {
 		n.ECN = false
 	}
-	if n.Delay == 0 || n.Jitter == 0 {
-		n.Dist = DistUniform
-	}
 	if n.DelayCorr == 0 && n.Loss.Corr == 0 && n.ReorderCorr == 0 && n.CorruptCorr == 0 {
 		n.DuplicateCorr = 0
 	}
 	return n, r
 }
 
+// shown is p as Profile reports it: the delay table is not shown without delay and
+// jitter, where tc text cannot name it.
+func shown(p Profile) Profile {
+	if p.Delay == 0 || p.Jitter == 0 {
+		p.Dist = DistUniform
+	}
+	return p
+}
+
 // apply installs p and re-initialises the random state r names; the queue, the
 // counters and the generators' positions are untouched.
 func (l *Link[T]) apply(p Profile, r resets) {
-	l.prof = p
+	l.prof = shown(p)
 	l.limit = p.limit()
 	l.gap = p.gap()
 	l.sigma = capJitter(int64(p.Jitter))
-	l.table = tableFor(p.Dist)
+	l.tableDist, l.table = p.Dist, tableFor(p.Dist)
 	l.slotTab = tableFor(p.Slot.Dist)
 	l.counter = 0
 

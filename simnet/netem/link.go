@@ -101,12 +101,15 @@ type Link[T any] struct {
 	// into the Link, nor keep or modify p.Data.
 	Observe func(now time.Duration, kind EventKind, p *Packet[T])
 
-	prof    Profile
-	limit   int
-	gap     uint32
-	sigma   int64      // jitter as the kernel holds it
-	table   *distTable // delay table, nil for uniform
-	slotTab *distTable
+	prof  Profile
+	limit int
+	gap   uint32
+	sigma int64      // jitter as the kernel holds it
+	table *distTable // delay table, nil for uniform
+	// tableDist names table. It can differ from prof.Dist: change keeps the table while
+	// jitter is 0, where the profile cannot show it.
+	tableDist Dist
+	slotTab   *distTable
 
 	rng  rand.PCG   // netem's own PRNG: every draw the kernel takes from q->prng
 	aux  rand.PCG   // what the kernel takes from its unseeded RNG, seeded here

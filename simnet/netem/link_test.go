@@ -207,6 +207,38 @@ func TestSetProfile(t *testing.T) {
 	assert.Equal(t, 2, l.Len())
 }
 
+// tc change keeps the delay table while jitter is 0 (the kernel holds it, tc text cannot
+// show it), and a later change with jitter but no distribution uses it again.
+func TestSetProfileKeepsHiddenTable(t *testing.T) {
+	l := NewLink[int](mustParse(t, "delay 10ms 2ms distribution pareto"), 1)
+	l.SetProfile(mustParse(t, "delay 20ms"))
+	assert.Equal(t, mustParse(t, "delay 20ms"), l.Profile(), "no jitter: no distribution shown")
+	l.SetProfile(mustParse(t, "delay 20ms 4ms"))
+	assert.Equal(t, mustParse(t, "delay 20ms 4ms distribution pareto"), l.Profile())
+	assert.Same(t, tableFor(DistPareto), l.table)
+
+	// Jitter around a delay of 0 (tc refuses to name a distribution there, but a change
+	// reaches it) is drawn from the held table too.
+	l.SetProfile(mustParse(t, "delay 0ms 4ms"))
+	assert.Equal(t, mustParse(t, "delay 0ms 4ms"), l.Profile())
+	assert.Same(t, tableFor(DistPareto), l.table)
+
+	// Naming a distribution replaces it; Replace is a fresh qdisc and holds none.
+	l.SetProfile(mustParse(t, "delay 5ms 1ms distribution normal"))
+	l.SetProfile(mustParse(t, "delay 5ms"))
+	l.SetProfile(mustParse(t, "delay 5ms 1ms"))
+	assert.Equal(t, mustParse(t, "delay 5ms 1ms distribution normal"), l.Profile())
+	l.Replace(mustParse(t, "delay 5ms"))
+	l.SetProfile(mustParse(t, "delay 5ms 1ms"))
+	assert.Equal(t, mustParse(t, "delay 5ms 1ms"), l.Profile())
+	assert.Nil(t, l.table)
+
+	// What Profile shows always prints as text that parses back to it.
+	back, err := Parse(l.Profile().String())
+	require.NoError(t, err)
+	assert.Equal(t, l.Profile(), back)
+}
+
 func TestECN(t *testing.T) {
 	l := NewLink[int](mustParse(t, "loss 100% ecn"), 1)
 	v, _, _ := l.Enqueue(0, Packet[int]{ECT: true})
