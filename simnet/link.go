@@ -59,6 +59,7 @@ func (n *Network) linkLocked(src, dst *Host) *link {
 	l := &link{src: src, dst: dst, name: src.name + "->" + dst.name}
 	l.nl = netem.NewLink[meta](n.profileLocked(k), linkSeed(n.seed, src.addr.As4(), dst.addr.As4()))
 	l.nl.Clone = n.pool.clone
+	l.nl.SetCorrelation(n.corr)
 	if n.trace != nil {
 		l.nl.Observe = func(now time.Duration, kind netem.EventKind, p *netem.Packet[meta]) {
 			n.trace.netemEvent(now, l, kind, p)

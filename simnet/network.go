@@ -39,6 +39,11 @@ type Config struct {
 	// RecvBuffer bounds the unread data a Conn holds, in bytes; each datagram is charged
 	// its length plus DatagramOverhead. 0 means DefaultRecvBuffer.
 	RecvBuffer int
+	// Correlation is how every link makes its correlated draws (a profile's CORR values):
+	// netem.CorrelationStated (the default: the stated rate and lag-1 correlation) or
+	// netem.CorrelationKernel (Linux's get_crandom, to match a real qdisc given the same
+	// text).
+	Correlation netem.Correlation
 }
 
 // DatagramOverhead is what a queued datagram costs in a receive buffer beyond its
@@ -50,9 +55,10 @@ const DatagramOverhead = 64
 type Network struct {
 	mu sync.Mutex // guards everything below; held only while network code runs
 
-	seed      uint64 // read-only
-	recvBuf   int    // read-only
-	clock     *Clock // read-only
+	seed      uint64            // read-only
+	recvBuf   int               // read-only
+	corr      netem.Correlation // read-only
+	clock     *Clock            // read-only
 	trace     *tracer
 	def       netem.Profile
 	hosts     []*Host
@@ -86,12 +92,16 @@ func New(cfg Config) (*Network, error) {
 	if err := cfg.Default.Validate(); err != nil {
 		return nil, fmt.Errorf("simnet: Config.Default: %w", err)
 	}
+	if cfg.Correlation > netem.CorrelationKernel {
+		return nil, fmt.Errorf("simnet: Config.Correlation %v: want netem.CorrelationStated or netem.CorrelationKernel", cfg.Correlation)
+	}
 	if cfg.RecvBuffer < 0 {
 		return nil, fmt.Errorf("simnet: Config.RecvBuffer %d: must be >= 0 (0 means %d)", cfg.RecvBuffer, DefaultRecvBuffer)
 	}
 	n := &Network{
 		seed:      cfg.Seed,
 		recvBuf:   cfg.RecvBuffer,
+		corr:      cfg.Correlation,
 		def:       cfg.Default,
 		byName:    make(map[string]*Host),
 		byAddr:    make(map[netip.Addr]*Host),

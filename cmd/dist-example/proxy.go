@@ -52,6 +52,9 @@ Examples:
       -netem "delay 50ms 10ms distribution normal loss 1%" -reverse-netem "delay 50ms 10ms" \
       -interval 1s -format json -control 127.0.0.1:8474
 
+  # Correlated loss drawn as the kernel draws it, to match a real "tc ... netem".
+  dist-example proxy -listen 127.0.0.1:9001 -upstream 127.0.0.1:9000 -netem "loss 10% 25%" -correlation kernel
+
   # Then, while it runs:
   curl -s localhost:8474/counters
   curl -s -X PUT localhost:8474/profile/forward -d '{"netem": "delay 100ms rate 1mbit"}'
@@ -75,6 +78,7 @@ func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
 	fs.StringVar(&f.cfg.Upstream, "upstream", "", "`HOST:PORT` of the real server (required)")
 	fwd := fs.String("netem", "", "tc netem `text` impairing client->upstream, e.g. \"delay 20ms 5ms loss 2%\" (empty: none)")
 	rev := fs.String("reverse-netem", "", "tc netem `text` impairing upstream->client (empty: none)")
+	corr := fs.String("correlation", "stated", "how the links make the correlated draws of the profiles' CORR values: `stated` (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom, as a real qdisc: \"loss 10% 25%\" loses ~1.75%)")
 	fs.Uint64Var(&f.cfg.Seed, "seed", 0, "seed of the random draws, `N` in 0..2^64-1 (default: random, printed at start)")
 	fs.DurationVar(&f.interval, "interval", 0, "print the counters every `duration` (0: only on SIGUSR1 and at exit)")
 	fs.StringVar(&f.format, "format", proxy.FormatText, "counters `format`: text or json (one object per line)")
@@ -113,6 +117,9 @@ func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
 	}
 	if f.cfg.Reverse, err = netem.Parse(*rev); err != nil {
 		return f, usagef("proxy: -reverse-netem %q: %v", *rev, err)
+	}
+	if f.cfg.Correlation, err = netem.ParseCorrelation(*corr); err != nil {
+		return f, usagef("proxy: -correlation: %v", err)
 	}
 	if !f.seedGiven {
 		var b [8]byte
@@ -159,6 +166,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	fmt.Fprintf(stderr, "proxy: listening on %s, upstream %s, seed %d, control %s\nproxy: forward %q\nproxy: reverse %q\n",
 		p.Addr(), p.Upstream(), p.Seed(), controlURL, p.Profile(proxy.Forward), p.Profile(proxy.Reverse))
+	if f.cfg.Correlation == netem.CorrelationKernel {
+		fmt.Fprintf(stderr, "proxy: correlated draws as Linux's get_crandom (-correlation kernel)\n")
+	}
 
 	var tick <-chan time.Time
 	if f.interval > 0 {

@@ -37,6 +37,7 @@ func TestProxyFlagErrors(t *testing.T) {
 		{"stray argument", append(ok, "extra"), "unexpected argument"},
 		{"unknown flag", append(ok, "-bogus"), "bogus"},
 		{"control on every interface", append(ok, "-control", ":0"), "loopback"},
+		{"bad correlation", append(ok, "-correlation", "linux"), `-correlation: correlation "linux": want stated`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ Examples:
   dist-example sim
   dist-example sim -seed 42 -duration 1h -send-interval 10ms
   dist-example sim -netem 'delay 100ms 20ms distribution normal loss gemodel 1% 10% 70% 0.1%'
+  dist-example sim -netem 'delay 50ms loss 10% 25%' -correlation kernel   # loses ~1.75%, as a real qdisc
   dist-example sim -faults 'partition@10s, heal@12s, restart@20s down=1s start=0'
   dist-example sim -seed 7 -check-determinism
   dist-example sim -seed 7 -pcap run.pcap && tcpdump -nr run.pcap | head
@@ -102,6 +103,7 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
 	appName := fs.String("app", "stream", "what runs on the hosts: stream (send/recv) or ping (ping/echo)")
 	pingSize := fs.Int("size", 64, "ping probe size in bytes (with -app ping)")
+	corrName := fs.String("correlation", "stated", "how the link makes the correlated draws of -netem's CORR values: `stated` (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom: \"loss 10% 25%\" loses ~1.75%, as a real qdisc)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -133,13 +135,17 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	if err != nil {
 		return nil, usagef("-netem %q: %v", *netemText, err)
 	}
+	corr, err := netem.ParseCorrelation(*corrName)
+	if err != nil {
+		return nil, usagef("-correlation: %v", err)
+	}
 	fl, err := scenario.ParseFaults(*faults)
 	if err != nil {
 		return nil, usagef("-faults: %v", err)
 	}
 	o := &simOptions{
 		cfg: scenario.Config{Seed: *seed, Profile: prof, Duration: *duration, SendInterval: *sendIv,
-			Interval: *interval, Faults: fl},
+			Interval: *interval, Faults: fl, Correlation: corr},
 		netem: prof.String(), faults: scenario.FormatFaults(fl), app: *appName, format: *format,
 		trace: *trace, pcap: *pcapPath, plot: *plotPath, check: *check, pingSize: *pingSize,
 	}
@@ -170,6 +176,9 @@ func (o *simOptions) replay() string {
 		b.WriteString(" -size " + strconv.Itoa(o.pingSize))
 	}
 	b.WriteString(" -netem " + shellQuote(o.netem))
+	if o.cfg.Correlation != netem.CorrelationStated {
+		b.WriteString(" -correlation " + o.cfg.Correlation.String())
+	}
 	if o.faults != "" {
 		b.WriteString(" -faults " + shellQuote(o.faults))
 	}

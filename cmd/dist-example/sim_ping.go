@@ -31,7 +31,7 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	if o.plot != "" {
 		rec = &pingRecorder{}
 	}
-	pcfg := scenario.PingConfig{Seed: cfg.Seed, Profile: cfg.Profile, Duration: cfg.Duration,
+	pcfg := scenario.PingConfig{Seed: cfg.Seed, Profile: cfg.Profile, Correlation: cfg.Correlation, Duration: cfg.Duration,
 		Interval: cfg.SendInterval, Size: o.pingSize, Trace: cfg.Trace}
 	if rec != nil {
 		pcfg.OnProbe = rec.probe

@@ -10,6 +10,7 @@ import (
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
 	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/netem"
 	"github.com/dist-example/dist-example/simnet/scenario"
 )
 
@@ -56,11 +57,12 @@ func simHeader(o *simOptions, w io.Writer) {
 			Replay       string `json:"replay"`
 			App          string `json:"app"`
 			Netem        string `json:"netem"`
+			Correlation  string `json:"correlation"`
 			Faults       string `json:"faults,omitempty"`
 			Duration     string `json:"duration"`
 			SendInterval string `json:"send_interval"`
 			Interval     string `json:"interval"`
-		}{"sim", o.cfg.Seed, o.replay(), o.app, o.netem, o.faults, o.cfg.Duration.String(),
+		}{"sim", o.cfg.Seed, o.replay(), o.app, o.netem, o.cfg.Correlation.String(), o.faults, o.cfg.Duration.String(),
 			o.cfg.SendInterval.String(), o.cfg.Interval.String()})
 		return
 	}
@@ -72,6 +74,9 @@ func simHeader(o *simOptions, w io.Writer) {
 		fmt.Fprintf(w, "sim: %s:%d sends to %s:%d every %v for %v of virtual time; netem: %s\n",
 			scenario.SenderHost, scenario.SenderPort, scenario.ReceiverHost, scenario.ReceiverPort,
 			o.cfg.SendInterval, o.cfg.Duration, netemOrNone(o.netem))
+	}
+	if o.cfg.Correlation == netem.CorrelationKernel {
+		fmt.Fprintf(w, "sim: correlated draws as Linux's get_crandom (-correlation kernel), as a real qdisc makes them\n")
 	}
 	if o.faults != "" {
 		fmt.Fprintf(w, "sim: faults: %s\n", o.faults)

@@ -55,6 +55,9 @@ func TestSimGolden(t *testing.T) {
 		// The original demo: the sender killed and started again from 0, 2000 numbers on.
 		{"restart-from-zero", []string{"-seed", "1", "-faults", "restart@20s down=1s start=0"}},
 		{"ping", []string{"-app", "ping", "-seed", "1", "-duration", "5s", "-netem", "delay 50ms 10ms loss 2%"}},
+		// The kernel's correlated draws: "loss 10% 25%" loses under 2%, not 10%.
+		{"kernel-correlation", []string{"-seed", "9", "-duration", "20s", "-interval", "5s",
+			"-netem", "delay 40ms 10ms 25% loss 10% 25% duplicate 2% 25%", "-correlation", "kernel"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, _ := sim(t, tc.args...)
@@ -93,6 +96,7 @@ func TestSimFlagErrors(t *testing.T) {
 		{"bad ping size", []string{"-app", "ping", "-size", "3"}, "-size 3: want 24..65507 bytes"},
 		{"ping with faults", []string{"-app", "ping", "-faults", "partition@1s"}, "-faults: not supported with -app ping"},
 		{"stray argument", []string{"now"}, `unexpected argument "now"`},
+		{"bad correlation", []string{"-correlation", "linux"}, `-correlation: correlation "linux": want stated`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCmd(context.Background(), append([]string{"sim"}, tc.args...)...)
@@ -115,15 +119,20 @@ var replayLine = regexp.MustCompile(`^seed (\d+) \(replay: dist-example (sim .*)
 // A run without -seed picks one, prints it first with the command that replays the
 // run, and that command gives the same output.
 func TestSimReplayLineReproducesTheRun(t *testing.T) {
-	out, _ := sim(t, "-duration", "3s", "-interval", "1s")
-	first := strings.SplitN(out, "\n", 2)[0]
-	m := replayLine.FindStringSubmatch(first)
-	require.NotNil(t, m, "first line %q", first)
-	args := splitShell(t, m[2])
-	require.Contains(t, args, m[1])
-	code, again, errOut := runCmd(context.Background(), args...)
-	require.Equal(t, 0, code, errOut)
-	require.Equal(t, out, again)
+	for _, extra := range [][]string{nil, {"-netem", "delay 5ms 1ms 50% loss 20% 50%", "-correlation", "kernel"}} {
+		out, _ := sim(t, append([]string{"-duration", "3s", "-interval", "1s"}, extra...)...)
+		first := strings.SplitN(out, "\n", 2)[0]
+		m := replayLine.FindStringSubmatch(first)
+		require.NotNil(t, m, "first line %q", first)
+		args := splitShell(t, m[2])
+		require.Contains(t, args, m[1])
+		if extra != nil {
+			require.Contains(t, args, "kernel")
+		}
+		code, again, errOut := runCmd(context.Background(), args...)
+		require.Equal(t, 0, code, errOut)
+		require.Equal(t, out, again)
+	}
 }
 
 // splitShell splits the replay line: words, and single-quoted strings.

@@ -36,6 +36,10 @@ type Config struct {
 	// from it (SeedFor), so a run is described by the profiles and this number. A
 	// profile's own tc "seed N" overrides it for netem's PRNG of that link, as in tc.
 	Seed uint64
+	// Correlation is how both links make correlated draws (a profile's CORR values):
+	// netem.CorrelationStated (the default) or netem.CorrelationKernel, Linux's
+	// get_crandom, to behave as a real qdisc given the same text. Profile changes keep it.
+	Correlation netem.Correlation
 
 	MaxSessions int           // clients relayed at once; 0 means DefaultMaxSessions
 	IdleTimeout time.Duration // a client silent this long (both ways) is forgotten; 0 means DefaultIdleTimeout
@@ -103,6 +107,9 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.Clock = clock.New()
 	}
 
+	if cfg.Correlation > netem.CorrelationKernel {
+		return nil, fmt.Errorf("proxy: Correlation %v: want netem.CorrelationStated or netem.CorrelationKernel", cfg.Correlation)
+	}
 	up, err := net.ResolveUDPAddr("udp", cfg.Upstream)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: upstream address %q: %w (want host:port)", cfg.Upstream, err)
@@ -138,6 +145,9 @@ func New(cfg Config) (*Proxy, error) {
 		toUpstream{})
 	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), p.now, p.clk, p.pool, p.done,
 		newToClient(ln))
+	for _, d := range p.dirs {
+		d.link.SetCorrelation(cfg.Correlation)
+	}
 
 	p.wg.Add(3)
 	go func() { defer p.wg.Done(); p.dirs[Forward].loop() }()

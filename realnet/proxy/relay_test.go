@@ -301,3 +301,32 @@ func bitsDiffer(a, b []byte) int {
 	}
 	return n
 }
+
+// Config.Correlation reaches both links and survives profile changes: with the kernel's
+// get_crandom, "loss 10% 25%" loses far less than 10% (about 1.75%, see netem's
+// TestKernelCorrelationFigures), as a real qdisc does.
+func TestKernelCorrelationReachesTheLinks(t *testing.T) {
+	const n = 20000
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "loss 10% 25%", "loss 10% 25%", 3, func(c *Config) {
+		c.Correlation = netem.CorrelationKernel
+	})
+	for _, d := range p.dirs {
+		require.Equal(t, netem.CorrelationKernel, d.link.Correlation())
+	}
+	c := dialer(t, p)
+	sendWindowed(t, p, c, 0, n, 64, 64, 0)
+	lost := p.Counters().Forward.Lost
+	// 5 sigma of the stated 10% would be 1788..2212; the kernel's rate is about 1.75%.
+	assert.Less(t, lost, uint64(n*5/100), "lost %d of %d", lost, n)
+	assert.Greater(t, lost, uint64(n*1/100), "lost %d of %d", lost, n)
+
+	p.SetProfile(Forward, mustParse(t, "delay 1ms 1ms 50% loss 5% 50%"))
+	p.ChangeProfile(Reverse, mustParse(t, "loss 5% 50%"))
+	for _, d := range p.dirs {
+		require.Equal(t, netem.CorrelationKernel, d.link.Correlation(), "a profile change keeps the correlation mode")
+	}
+
+	_, err := New(Config{Listen: "127.0.0.1:0", Upstream: s.addr(), Correlation: 9})
+	require.ErrorContains(t, err, "Correlation")
+}

@@ -1,6 +1,10 @@
 package netem
 
-import "math/rand/v2"
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+)
 
 // crand is a correlated 32-bit draw. The kernel's get_crandom averages a fresh value
 // with the previous output, which squeezes draws towards 2^31: "loss 1% 25%" then loses
@@ -9,9 +13,48 @@ import "math/rand/v2"
 // then exactly uniform (so an event with probability p fires at rate p) and successive
 // values have lag-1 correlation rho (so do the events they decide, and delays drawn
 // from them). One 64-bit draw supplies both the repeat decision and the fresh value.
+//
+// With kernel set it is get_crandom itself, R = (U·(2^32−(ρ+1)) + last·(ρ+1)) >> 32, for
+// runs that must behave like a real netem qdisc (see Correlation).
 type crand struct {
-	rho  uint32
-	last uint32
+	rho    uint32
+	last   uint32
+	kernel bool
+}
+
+// Correlation selects how a link makes its correlated draws (the CORR of delay, loss,
+// duplicate, reorder and corrupt); draws without a correlation are the same either way.
+type Correlation uint8
+
+const (
+	// CorrelationStated, the default, gives the stated meaning: an event fires at the
+	// stated rate and successive draws have the stated lag-1 correlation.
+	CorrelationStated Correlation = iota
+	// CorrelationKernel is the kernel's get_crandom, a weighted average of a fresh value
+	// and the previous result: "loss 10% 25%" then loses about 1.75% and "loss 1% 25%"
+	// almost nothing, as a real netem qdisc does.
+	CorrelationKernel
+)
+
+// ParseCorrelation reads "stated" or "kernel".
+func ParseCorrelation(s string) (Correlation, error) {
+	switch s {
+	case "stated":
+		return CorrelationStated, nil
+	case "kernel":
+		return CorrelationKernel, nil
+	}
+	return 0, fmt.Errorf("correlation %q: want stated (rate and lag-1 correlation as stated, the default) or kernel (Linux's get_crandom, as a real qdisc)", s)
+}
+
+func (c Correlation) String() string {
+	switch c {
+	case CorrelationStated:
+		return "stated"
+	case CorrelationKernel:
+		return "kernel"
+	}
+	return "Correlation(" + strconv.Itoa(int(c)) + ")"
 }
 
 // reset sets the correlation and, like the kernel, a new starting value drawn from the
@@ -25,6 +68,12 @@ func (c *crand) next(r *rand.PCG) uint32 {
 	x := r.Uint64()
 	if c.rho == 0 {
 		return uint32(x >> 32)
+	}
+	if c.kernel {
+		// No overflow: (2^32−1)(2^32−ρ') + (2^32−1)ρ' < 2^64.
+		rho := uint64(c.rho) + 1
+		c.last = uint32(((x>>32)*((1<<32)-rho) + uint64(c.last)*rho) >> 32)
+		return c.last
 	}
 	if uint32(x) <= c.rho {
 		return c.last

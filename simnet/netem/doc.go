@@ -44,6 +44,8 @@
 //     "reorder 25% 50%" reorders about 7%. Here a correlated draw repeats the previous
 //     uniform value with probability rho and is fresh otherwise, so the event rate is the
 //     stated percentage and the lag-1 correlation is the stated one (also for delay).
+//     Link.SetCorrelation(CorrelationKernel) switches a link to get_crandom itself, for
+//     runs that must lose, reorder and jitter as a real qdisc given the same text does.
 //   - Randomness. Every draw comes from the link's seed: netem's own PRNG is a PCG
 //     stream, and what the kernel takes from its unseeded RNG (the corrupted byte and
 //     bit, uniform slot intervals, the initial correlation state) comes from a second

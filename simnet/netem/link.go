@@ -333,6 +333,21 @@ func (l *Link[T]) deliver(now time.Duration, p *Packet[T]) {
 // Profile returns the current profile (after SetProfile, the merged one).
 func (l *Link[T]) Profile() Profile { return l.prof }
 
+// SetCorrelation selects how the link makes its correlated draws from the next packet
+// on (CorrelationStated unless set). The correlation memories are kept.
+func (l *Link[T]) SetCorrelation(c Correlation) {
+	k := c == CorrelationKernel
+	l.delayCor.kernel, l.dupCor.kernel, l.reorderCor.kernel, l.corruptCor.kernel, l.loss.corr.kernel = k, k, k, k, k
+}
+
+// Correlation reports how the link makes its correlated draws.
+func (l *Link[T]) Correlation() Correlation {
+	if l.delayCor.kernel {
+		return CorrelationKernel
+	}
+	return CorrelationStated
+}
+
 // Stats returns the counters.
 func (l *Link[T]) Stats() Stats {
 	s := l.st

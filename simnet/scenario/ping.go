@@ -17,11 +17,13 @@ const EchoPort = 2346
 // PingConfig describes a ping run: app.Ping on host1 probes app.Echo on host2, every
 // Interval during Duration, over links impaired by Profile in both directions.
 type PingConfig struct {
-	Seed     uint64
-	Profile  netem.Profile
-	Duration time.Duration // probes are sent during [0, Duration)
-	Interval time.Duration // between probes, > 0
-	Size     int           // probe size, app.PingHeaderLen..app.PingMaxSize
+	Seed    uint64
+	Profile netem.Profile
+	// Correlation is how the links make correlated draws (simnet.Config.Correlation).
+	Correlation netem.Correlation
+	Duration    time.Duration // probes are sent during [0, Duration)
+	Interval    time.Duration // between probes, > 0
+	Size        int           // probe size, app.PingHeaderLen..app.PingMaxSize
 	// Timeout is how long the pinger waits for replies after its last probe; 0 means
 	// long enough for any reply the profile's delay allows (see DefaultPingTimeout).
 	Timeout time.Duration
@@ -66,7 +68,7 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 		cfg.Timeout = DefaultPingTimeout(cfg.Profile)
 	}
 	s := newSink(0)
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: cfg.Trace, Observe: s.observe})
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: s.observe})
 	if err != nil {
 		return nil, err
 	}

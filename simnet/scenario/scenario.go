@@ -38,12 +38,13 @@ const maxDrain = time.Hour
 // impaired by Profile (both directions), for Duration of virtual time, then until the
 // link is empty.
 type Config struct {
-	Seed         uint64        // the network's seed: the same Config replays the same run
-	Profile      netem.Profile // impairs host1->host2 (and host2->host1)
-	Duration     time.Duration // the sender sends during [0, Duration)
-	SendInterval time.Duration // between datagrams, > 0
-	Interval     time.Duration // receiver summary interval, > 0
-	Faults       []Fault       // in time order, inside [0, Duration)
+	Seed         uint64            // the network's seed: the same Config replays the same run
+	Profile      netem.Profile     // impairs host1->host2 (and host2->host1)
+	Duration     time.Duration     // the sender sends during [0, Duration)
+	SendInterval time.Duration     // between datagrams, > 0
+	Interval     time.Duration     // receiver summary interval, > 0
+	Faults       []Fault           // in time order, inside [0, Duration)
+	Correlation  netem.Correlation // how the links make correlated draws (simnet.Config.Correlation)
 
 	Trace     io.Writer            // optional: gets the simulator's text trace, line by line (slow: it formats every event)
 	OnSummary func(app.Summary)    // optional: each receiver summary as it is made
@@ -97,6 +98,9 @@ func (c Config) Validate() error {
 	if err := c.Profile.Validate(); err != nil {
 		return fmt.Errorf("scenario: Profile: %w", err)
 	}
+	if c.Correlation > netem.CorrelationKernel {
+		return fmt.Errorf("scenario: Correlation %v: want stated or kernel", c.Correlation)
+	}
 	if err := checkFaults(c.Faults, c.Duration); err != nil {
 		return fmt.Errorf("scenario: %w", err)
 	}
@@ -129,7 +133,7 @@ func Run(cfg Config) (*Result, error) {
 	}
 	r := &run{cfg: cfg, res: &Result{}}
 	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Trace: cfg.Trace, Observe: r.sink.observe})
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: r.sink.observe})
 	if err != nil {
 		return nil, err
 	}
