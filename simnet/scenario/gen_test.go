@@ -172,6 +172,7 @@ func scenarioGen() *rapid.Generator[Config] {
 			Oracle:       true,
 		}
 		cfg.Faults = faultsGen(cfg).Draw(t, "faults")
+		cfg.Correlation = rapid.SampledFrom([]netem.Correlation{netem.CorrelationStated, netem.CorrelationKernel}).Draw(t, "correlation")
 		return cfg
 	})
 }
@@ -237,6 +238,9 @@ func replay(cfg Config) string {
 	b.WriteString(" -netem '" + cfg.Profile.String() + "'")
 	if len(cfg.Faults) > 0 {
 		b.WriteString(" -faults '" + FormatFaults(cfg.Faults) + "'")
+	}
+	if cfg.Correlation != netem.CorrelationStated {
+		b.WriteString(" -correlation " + cfg.Correlation.String())
 	}
 	return b.String()
 }
