@@ -12,7 +12,8 @@
 #      twice: the second run must change nothing; then the binary, nc, curl, ip and the
 #      units must be in each root
 #   6. netem.yml inside a namespace: the interface found from facts, and the profile
-#      applied and removed where the kernel has netem (refused with its explanation if not)
+#      applied and removed where the kernel has netem (refused with its explanation if not);
+#      netem_tool=tcset against stand-in tcset/tcdel commands that record their arguments
 #   7. realnet/lab/lab.sh with each host's process inside its own provisioned root, and the
 #      package's Go test the same way
 #
@@ -281,6 +282,38 @@ else
   # The machine, not the project, lacks it: loud, but not a failure even with CI=true.
   echo "SKIPPED: applying and removing a netem profile: this kernel has no netem qdisc (tried in a scratch namespace); the refusal path was checked instead"
   skips=$((skips + 1))
+fi
+
+# netem_tool=tcset, with stand-ins for tcset and tcdel that record their arguments
+# (tcconfig needs PyPI): the play must call tcset with the mapped flags, refuse what tcset
+# cannot express before touching anything, and explain when tcset is missing.
+stub=$work/tcset-stub
+mkdir -p "$stub"
+for c in tcset tcdel; do
+  printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$c" "$stub/calls" >"$stub/$c" && chmod +x "$stub/$c"
+done
+tcset_run() { PATH="$stub:$PATH" netem_run "$@" -e netem_tool=tcset -e ansible_become=false; }
+want_call='tcset eth0 --overwrite --delay 50ms --delay-distro 10ms --delay-distribution normal --loss 5%'
+if tcset_run "$work/tcset1.log" -e 'netem="delay 50ms 10ms distribution normal loss 5%"' &&
+  [ "$(cat "$stub/calls" 2>/dev/null)" = "$want_call" ]; then
+  pass "netem.yml netem_tool=tcset ran: $want_call"
+else
+  cat "$work/tcset1.log" "$stub/calls" 2>/dev/null
+  fail "netem.yml netem_tool=tcset did not call tcset with the mapped flags"
+fi
+: >"$stub/calls"
+if ! tcset_run "$work/tcset2.log" -e 'netem="delay 50ms 10ms"' && grep -q 'tcset has no uniform' "$work/tcset2.log" &&
+  [ ! -s "$stub/calls" ]; then
+  pass "netem.yml netem_tool=tcset refused uniform jitter, naming why, and ran nothing"
+else
+  cat "$work/tcset2.log" "$stub/calls" 2>/dev/null
+  fail "netem.yml netem_tool=tcset accepted jitter tcset cannot draw, or ran tcset"
+fi
+if ! netem_run "$work/tcset3.log" -e netem_tool=tcset -e 'netem="loss 5%"' && grep -q 'tcset is not installed' "$work/tcset3.log"; then
+  pass "netem.yml netem_tool=tcset without tcconfig explains how to install it"
+else
+  cat "$work/tcset3.log"
+  fail "netem.yml netem_tool=tcset without tcset: no explanation"
 fi
 
 # --- 7. two hosts in namespaces, each inside its provisioned root -----------------------

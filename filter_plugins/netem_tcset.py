@@ -152,6 +152,12 @@ def netem_tcset(text):
                   "delay, distribution, loss, duplicate, corrupt, reorder, rate)" % opt)
     if "distribution" in seen and "--delay-distro" not in args:
         _fail("distribution needs a delay with jitter, as in tc")
+    if "--delay-distro" in args and "distribution" not in seen:
+        # tc (and simnet) draw jitter uniformly when no distribution is named; tcset's
+        # default is normal and it has no uniform, so mapping it would change the delays.
+        _fail("jitter without a distribution: tc draws it uniformly, tcset has no uniform "
+              "distribution (its default is normal); name one of %s, or use netem_tool=tc"
+              % ", ".join(_DISTRIBUTIONS))
     return args
 
 
@@ -162,9 +168,9 @@ class FilterModule(object):
 
 if __name__ == "__main__":
     good = {
-        "delay 50ms 10ms loss 5% duplicate 1% reorder 10%":
-            ["--delay", "50ms", "--delay-distro", "10ms", "--loss", "5%",
-             "--duplicate", "1%", "--reordering", "10%"],
+        "delay 50ms 10ms distribution normal loss 5% duplicate 1% reorder 10%":
+            ["--delay", "50ms", "--delay-distro", "10ms", "--delay-distribution", "normal",
+             "--loss", "5%", "--duplicate", "1%", "--reordering", "10%"],
         "latency 1s drop random 0.5 corrupt 0.1% limit 2000":
             ["--delay", "1s", "--loss", "0.5%", "--corrupt", "0.1%", "--limit", "2000"],
         "delay 100msec 20usec distribution pareto":
@@ -179,6 +185,7 @@ if __name__ == "__main__":
         "rate 10%": "share", "rate 1mbit 20": "overhead", "ecn": "ECN", "del 50ms": "abbreviated",
         "loss 101%": "0 to 100", "delay 10ms delay 20ms": "twice", "slot 1ms": "slotting",
         "distribution uniform": "one of", "delay 10ms distribution normal": "jitter",
+        "delay 50ms 10ms": "no uniform", "delay 50ms 10ms loss 5%": "no uniform",
     }
     for text, want in good.items():
         got = netem_tcset(text)
