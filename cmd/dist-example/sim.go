@@ -153,9 +153,14 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 		return nil, usagef("-faults: %v", strings.TrimPrefix(err.Error(), "scenario: "))
 	}
 	if o.app == "ping" {
+		if given["interval"] {
+			return nil, usagef("-interval: the receiver's summary interval, which -app ping does not have (the probe interval is -send-interval)")
+		}
 		if err := checkSimPing(o); err != nil {
 			return nil, err
 		}
+	} else if given["size"] {
+		return nil, usagef("-size: the ping probe size, accepted only with -app ping (the stream's datagrams are its decimal numbers)")
 	}
 	return o, nil
 }

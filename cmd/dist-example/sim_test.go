@@ -95,6 +95,8 @@ func TestSimFlagErrors(t *testing.T) {
 		{"bad plot name", []string{"-plot", "run.gif"}, "-plot:"},
 		{"bad ping size", []string{"-app", "ping", "-size", "3"}, "-size 3: want 24..65507 bytes"},
 		{"ping with faults", []string{"-app", "ping", "-faults", "partition@1s"}, "-faults: not supported with -app ping"},
+		{"ping with a summary interval", []string{"-app", "ping", "-interval", "1s"}, "-interval: the receiver's summary interval, which -app ping does not have"},
+		{"size without ping", []string{"-size", "100"}, "-size: the ping probe size, accepted only with -app ping"},
 		{"stray argument", []string{"now"}, `unexpected argument "now"`},
 		{"bad correlation", []string{"-correlation", "linux"}, `-correlation: correlation "linux": want stated`},
 	} {
