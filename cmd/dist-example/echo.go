@@ -38,6 +38,9 @@ func runEcho(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkAddr(*addr, true); err != nil {
+		return err
+	}
 	conn, err := realnet.Listen(*addr)
 	if err != nil {
 		return err

@@ -74,6 +74,9 @@ func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkPlotFile(*plotFile); err != nil {
 		return err
 	}
+	if err := checkAddr(*addr, false); err != nil {
+		return err
+	}
 
 	conn, dst, err := realnet.Dial(*addr)
 	if err != nil {

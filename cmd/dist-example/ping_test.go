@@ -127,6 +127,8 @@ func TestPingFlagErrors(t *testing.T) {
 		{"bad plot extension", []string{"-plot", "rtt.jpg"}, `-plot "rtt.jpg": want a file name ending in .png or .svg`},
 		{"stray argument", []string{"extra"}, "unexpected argument"},
 		{"unknown flag", []string{"-bogus"}, "bogus"},
+		{"address without a port", []string{"-addr", "nonsense"}, `-addr "nonsense": address nonsense: missing port in address; want host:port`},
+		{"port zero", []string{"-addr", "127.0.0.1:0"}, "port 0 is not in 1..65535"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +150,9 @@ func TestEchoFlagErrors(t *testing.T) {
 	}{
 		{"stray argument", []string{"extra"}, "unexpected argument", 2},
 		{"unknown flag", []string{"-bogus"}, "bogus", 2},
-		{"unresolvable address", []string{"-addr", "no-port"}, `"no-port"`, 1},
+		{"address without a port", []string{"-addr", "no-port"}, `-addr "no-port": address no-port: missing port in address; want host:port`, 2},
+		{"port out of range", []string{"-addr", "127.0.0.1:70000"}, "port 70000 is not in 0..65535", 2},
+		{"host that does not resolve", []string{"-addr", "no-such-host.invalid:2346"}, "no-such-host.invalid", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,10 +323,12 @@ func TestPingPlotSVGOnFailure(t *testing.T) {
 	assert.Contains(t, string(b), "2 probes, 0 replies, 2 lost")
 }
 
-func TestPingBadAddressExitsOne(t *testing.T) {
-	err := run(context.Background(), []string{"ping", "-addr", "127.0.0.1:0", "-count", "1"}, io.Discard, io.Discard)
+// A well-formed address whose host does not resolve is a runtime failure (exit 1), not a
+// usage error; a malformed one is refused as usage (TestPingFlagErrors).
+func TestPingUnresolvableHostExitsOne(t *testing.T) {
+	err := run(context.Background(), []string{"ping", "-addr", "no-such-host.invalid:2346", "-count", "1"}, io.Discard, io.Discard)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "port 0")
+	assert.Contains(t, err.Error(), "no-such-host.invalid")
 	assert.Equal(t, 1, exitCode(err, io.Discard))
 	var ue usageError
 	assert.False(t, errors.As(err, &ue))
