@@ -19,6 +19,7 @@
 //	n.Go("sender", func() { a.WriteTo(msg, b.LocalAddr()); n.Clock().Sleep(time.Second) })
 //	n.Go("receiver", func() { b.ReadFrom(buf) })
 //	n.At(5*time.Second, func() { n.Partition([]string{"host1"}, []string{"host2"}) })
+//	t := n.Clock().AfterFunc(time.Second, retransmit) // t.Stop() cancels it
 //	err := n.Run() // or RunFor(d), RunUntil(t); a *DeadlockError if goroutines are stuck
 //	fmt.Println(n.Stats().Delivered, n.Links()) // counters, per link and in total
 //
@@ -30,7 +31,7 @@
 // Everything that happens is an event in one queue ordered by (virtual time, sequence
 // number): a simulated goroutine becoming runnable, a link's next departure (at most one
 // pending event per link, re-armed from netem.Link.NextDue), a sleep or read deadline
-// ending, a function scheduled with At. Events due at the current time sit in a FIFO,
+// ending, a function scheduled with At, After or Clock.AfterFunc. Events due at the current time sit in a FIFO,
 // later ones in a slice-based binary heap of events by value; the two together give the
 // exact (time, sequence) order.
 //
@@ -61,7 +62,10 @@
 // Simulated goroutines may wait only through simnet (Conn reads, Clock.Sleep). Blocking on
 // a channel, a mutex held across a wait, a WaitGroup or real time stops the whole
 // simulation, since no other simulated goroutine runs meanwhile. Short critical sections
-// are fine.
+// are fine. For the same reason the Clock has no channel-based timer (a goroutine waiting
+// on its channel would keep the run token and time would never reach the timer);
+// Clock.AfterFunc runs a function at a virtual time instead, as a scheduled function, and
+// its Timer's Stop cancels it.
 //
 // # Calls from outside the simulation
 //
@@ -69,7 +73,8 @@
 // SetReadDeadline, faults, Stats. ReadFrom from test code returns a datagram that is
 // already queued, and otherwise fails with ErrNotSimulated instead of blocking, because
 // no one would run the network meanwhile; Clock.Sleep there panics. Functions scheduled
-// with At run between simulated goroutines with the same rules. Run must not be called from
+// with At, After or Clock.AfterFunc run between simulated goroutines with the same rules:
+// they must not block. Run must not be called from
 // a simulated goroutine (ErrRunning). Close ends every simulated goroutine (see
 // Network.Close), so a t.Cleanup(n.Close) leaks nothing.
 //
@@ -90,11 +95,30 @@
 // Each directed host pair has a netem.Link, created on first use with the pair's own
 // profile (SetLink) or the network default (Config.Default, SetDefault; traffic from a
 // host to itself is unimpaired unless set). Its random seed is a hash of the network seed
-// and the two addresses, so it does not depend on the order links are created in. Profile
-// changes apply mid-run with tc's "change" semantics. Partition, PartitionOneWay and
-// LinkDown drop datagrams at send time (those already on a link still arrive) until Heal
-// or LinkUp; Crash closes a host's conns (errors match net.ErrClosed and ErrHostDown) and
-// drops what arrives for it until Restart. Schedule any of these with At.
+// and the two addresses, so it does not depend on the order links are created in.
+//
+// Profiles change mid-run in two ways, and each gives the same result whether or not the
+// link has carried traffic yet. SetLink and SetDefault install exactly the profile given,
+// as `tc qdisc replace`: a corrupt or rate the new text leaves out is gone. ChangeLink has
+// `tc qdisc change` semantics (netem.Link.SetProfile): corrupt, rate, ecn, slot, the
+// correlations, seed and the delay table are kept unless given again, the rest is taken
+// from the new text. Either way datagrams already on the link keep their due times, and
+// the link keeps its counters and its random streams' positions. LinkProfile, and the
+// trace's "fault profile", "fault change" and "fault default" lines, show the profile in
+// force after the call.
+//
+// netem's rate and slot byte budgets charge each datagram its payload plus
+// HeaderOverhead (28 bytes: the IPv4 and UDP headers), as the kernel's netem and
+// realnet/proxy do, so `rate 1mbit` sends 100-byte datagrams 1.024 ms apart. The kernel
+// also charges the link-layer header (14 bytes on Ethernet), which simnet does not have;
+// add it with rate's packet overhead ("rate 1mbit 14") to match a real Ethernet link.
+//
+// Partition, PartitionOneWay, LinkDown (both directions) and LinkDownOneWay drop
+// datagrams at send time until Heal or LinkUp; datagrams already on a link are on the
+// wire and still arrive. Heal ends every partition at once (links stay down), and LinkUp
+// brings both directions up. Crash closes a host's conns (errors match net.ErrClosed and
+// ErrHostDown) and drops what arrives for it until Restart; what it sent before the crash
+// is on the wire and is still delivered. Schedule any of these with At.
 //
 // # Counters and trace
 //

@@ -47,7 +47,7 @@ func Example() {
 
 // The trace shows every packet's fate; a rate limit spaces packets out deterministically.
 func Example_trace() {
-	profile, _ := netem.Parse("delay 10ms rate 800kbit") // 100 bytes take 1 ms
+	profile, _ := netem.Parse("delay 10ms rate 1024kbit") // 100 bytes + 28 of headers take 1 ms
 	n, _ := simnet.New(simnet.Config{Default: profile, Trace: os.Stdout})
 	defer n.Close()
 	_, _ = n.AddHost("a")
@@ -57,7 +57,7 @@ func Example_trace() {
 	for range 3 {
 		_, _ = src.WriteTo(make([]byte, 100), dst.LocalAddr())
 	}
-	_, _ = src.WriteTo(nil, strAddr("b:3"))
+	_, _ = src.WriteTo(nil, strAddr("b:3")) // an empty datagram still has its headers
 	_ = n.Run()
 	s, _ := n.LinkStats("a", "b")
 	fmt.Printf("sent %d delivered %d no listener %d\n", s.Sent, s.Delivered, s.NoListener)
@@ -65,11 +65,11 @@ func Example_trace() {
 	// 00:00:00.000000000 a->b #0 len=100 queued due=00:00:00.011000000
 	// 00:00:00.000000000 a->b #1 len=100 queued due=00:00:00.012000000
 	// 00:00:00.000000000 a->b #2 len=100 queued due=00:00:00.013000000
-	// 00:00:00.000000000 a->b #3 len=0 queued due=00:00:00.013000000
+	// 00:00:00.000000000 a->b #3 len=0 queued due=00:00:00.013218750
 	// 00:00:00.011000000 a->b #0 len=100 deliver
 	// 00:00:00.012000000 a->b #1 len=100 deliver
 	// 00:00:00.013000000 a->b #2 len=100 deliver
-	// 00:00:00.013000000 a->b #3 len=0 noport port=3
+	// 00:00:00.013218750 a->b #3 len=0 noport port=3
 	// sent 4 delivered 3 no listener 1
 }
 
@@ -135,4 +135,24 @@ func Example_observe() {
 	// Output:
 	// queued 9 lost 1 delivered 9
 	// link counters agree: true
+}
+
+// SetLink installs a whole profile, as tc qdisc replace; ChangeLink merges into the link's
+// current one, as tc qdisc change, keeping corrupt and rate that the new text leaves out.
+func ExampleNetwork_ChangeLink() {
+	def, _ := netem.Parse("delay 50ms corrupt 1% rate 1mbit")
+	n, _ := simnet.New(simnet.Config{Default: def})
+	defer n.Close()
+	_, _ = n.AddHost("a")
+	_, _ = n.AddHost("b")
+	faster, _ := netem.Parse("delay 10ms")
+	_ = n.ChangeLink("a", "b", faster)
+	_ = n.SetLink("b", "a", faster)
+	ab, _ := n.LinkProfile("a", "b")
+	ba, _ := n.LinkProfile("b", "a")
+	fmt.Println("a->b changed:", ab)
+	fmt.Println("b->a set:    ", ba)
+	// Output:
+	// a->b changed: delay 10ms corrupt 1% rate 1mbit
+	// b->a set:     delay 10ms
 }

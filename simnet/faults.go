@@ -1,12 +1,8 @@
 package simnet
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
-
-	"github.com/dist-example/dist-example/simnet/netem"
 )
 
 // blockReason says why datagrams from one host to another are refused at send time.
@@ -30,9 +26,9 @@ func (n *Network) hostsLocked(op string, names []string) ([]*Host, error) {
 	return hs, nil
 }
 
-// Partition cuts every host of a off from every host of b, both ways, until Heal.
-// Datagrams already on a link still arrive; new ones are dropped and counted as
-// Partitioned.
+// Partition cuts every host of a off from every host of b, both ways, until Heal (which
+// ends every partition at once). Datagrams already on a link still arrive; new ones are
+// dropped at send time and counted as Partitioned.
 func (n *Network) Partition(a, b []string) error { return n.partition("Partition", a, b, true) }
 
 // PartitionOneWay drops datagrams from the hosts of from to the hosts of to, but not the
@@ -68,7 +64,8 @@ func (n *Network) partition(op string, a, b []string, both bool) error {
 	return nil
 }
 
-// Heal removes every partition (downed links stay down).
+// Heal removes every partition at once, whichever call made it (there is no healing
+// of one partition alone); downed links stay down.
 func (n *Network) Heal() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -82,14 +79,22 @@ func (n *Network) Heal() {
 	n.trace.fault(n.now, "heal")
 }
 
-// LinkDown takes the link between hosts a and b down, both directions, until LinkUp.
-// Datagrams already on it still arrive; new ones are dropped and counted as LinkDown.
-func (n *Network) LinkDown(a, b string) error { return n.linkUpDown("LinkDown", a, b, true) }
+// LinkDown takes the link between hosts a and b down, in both directions, until LinkUp.
+// Datagrams already on it still arrive (they are on the wire); new ones are dropped at
+// send time and counted as LinkDown. LinkDownOneWay takes one direction down.
+func (n *Network) LinkDown(a, b string) error { return n.linkUpDown("LinkDown", a, b, true, true) }
 
-// LinkUp brings the link between a and b back up.
-func (n *Network) LinkUp(a, b string) error { return n.linkUpDown("LinkUp", a, b, false) }
+// LinkDownOneWay takes only the direction from src to dst down, until LinkUp; like
+// LinkDown otherwise.
+func (n *Network) LinkDownOneWay(src, dst string) error {
+	return n.linkUpDown("LinkDownOneWay", src, dst, true, false)
+}
 
-func (n *Network) linkUpDown(op, a, b string, down bool) error {
+// LinkUp brings the link between a and b back up in both directions, whichever of
+// LinkDown and LinkDownOneWay took it (or one direction of it) down.
+func (n *Network) LinkUp(a, b string) error { return n.linkUpDown("LinkUp", a, b, false, true) }
+
+func (n *Network) linkUpDown(op, a, b string, down, both bool) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked(op, []string{a, b})
@@ -97,11 +102,16 @@ func (n *Network) linkUpDown(op, a, b string, down bool) error {
 		return err
 	}
 	n.setBlockLocked(hs[0], hs[1], blockDown, down)
-	n.setBlockLocked(hs[1], hs[0], blockDown, down)
-	if down {
-		n.trace.fault(n.now, "down "+hs[0].name+" "+hs[1].name)
-	} else {
+	if both {
+		n.setBlockLocked(hs[1], hs[0], blockDown, down)
+	}
+	switch {
+	case !down:
 		n.trace.fault(n.now, "up "+hs[0].name+" "+hs[1].name)
+	case both:
+		n.trace.fault(n.now, "down "+hs[0].name+" "+hs[1].name)
+	default:
+		n.trace.fault(n.now, "down "+hs[0].name+" -> "+hs[1].name)
 	}
 	return nil
 }
@@ -123,7 +133,8 @@ func (n *Network) setBlockLocked(src, dst *Host, r blockReason, on bool) {
 
 // Crash stops host name: its conns are closed (blocked reads and later calls fail with
 // errors matching both net.ErrClosed and ErrHostDown), its ports are freed, datagrams
-// arriving for it are dropped (HostDown) and Listen on it fails until Restart.
+// arriving for it are dropped (HostDown) and Listen on it fails until Restart. Datagrams
+// it sent before the crash are already on the wire, so they are still delivered.
 func (n *Network) Crash(name string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -148,74 +159,4 @@ func (n *Network) Restart(name string) error {
 	h.down = false
 	n.trace.fault(n.now, "restart "+h.name)
 	return nil
-}
-
-// SetLink gives the link from src to dst its own profile, replacing the default; a link
-// already carrying packets changes with tc's "change" semantics (queued packets keep
-// their due times).
-func (n *Network) SetLink(src, dst string, p netem.Profile) error {
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("simnet: SetLink %s->%s: %w", src, dst, err)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	hs, err := n.hostsLocked("SetLink", []string{src, dst})
-	if err != nil {
-		return err
-	}
-	k := pairKey{int32(hs[0].idx), int32(hs[1].idx)}
-	n.overrides[k] = p
-	if l := n.links[k]; l != nil {
-		l.nl.SetProfile(p)
-		n.armLocked(l)
-	}
-	n.trace.fault(n.now, "profile "+hs[0].name+"->"+hs[1].name+" "+profileText(p))
-	return nil
-}
-
-// SetDefault changes the profile of every link between two different hosts that has
-// none of its own, including links already carrying packets.
-func (n *Network) SetDefault(p netem.Profile) error {
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("simnet: SetDefault: %w", err)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.def = p
-	keys := make([]pairKey, 0, len(n.links))
-	for k := range n.links {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b pairKey) int {
-		return cmp.Or(cmp.Compare(a.src, b.src), cmp.Compare(a.dst, b.dst))
-	})
-	for _, k := range keys {
-		if _, own := n.overrides[k]; own || k.src == k.dst {
-			continue
-		}
-		l := n.links[k]
-		l.nl.SetProfile(p)
-		n.armLocked(l)
-	}
-	n.trace.fault(n.now, "default "+profileText(p))
-	return nil
-}
-
-// LinkProfile returns the profile the link from src to dst has (or will have).
-func (n *Network) LinkProfile(src, dst string) (netem.Profile, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	hs, err := n.hostsLocked("LinkProfile", []string{src, dst})
-	if err != nil {
-		return netem.Profile{}, err
-	}
-	return n.profileLocked(pairKey{int32(hs[0].idx), int32(hs[1].idx)}), nil
-}
-
-// profileText is p as tc text, or "none" for a profile that impairs nothing.
-func profileText(p netem.Profile) string {
-	if s := p.String(); s != "" {
-		return s
-	}
-	return "none"
 }

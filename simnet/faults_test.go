@@ -91,6 +91,8 @@ func TestPartition(t *testing.T) {
 			[]string{"c->a", "c->b"}},
 		{"link-down", func(n *simnet.Network) error { return n.LinkDown("b", "c") },
 			[]string{"b->c", "c->b"}},
+		{"link-down-one-way", func(n *simnet.Network) error { return n.LinkDownOneWay("c", "b") },
+			[]string{"c->b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMesh(t)
@@ -119,6 +121,26 @@ func TestPartition(t *testing.T) {
 		assert.ErrorIs(t, m.n.Crash("zz"), simnet.ErrUnknownHost)
 		_, err := m.n.LinkStats("zz", "a")
 		assert.ErrorIs(t, err, simnet.ErrUnknownHost)
+	})
+	t.Run("heal-ends-every-partition", func(t *testing.T) {
+		m := newMesh(t)
+		require.NoError(t, m.n.Partition([]string{"a"}, []string{"b"}))
+		require.NoError(t, m.n.PartitionOneWay([]string{"c"}, []string{"a"}))
+		m.sendAll(t)
+		assert.Equal(t, without("a->b", "b->a", "c->a"), m.got)
+		m.n.Heal()
+		m.reset()
+		m.sendAll(t)
+		assert.Equal(t, allPairs, m.got, "one Heal ends both partitions")
+	})
+	t.Run("link-up-ends-one-way-down", func(t *testing.T) {
+		m := newMesh(t)
+		require.NoError(t, m.n.LinkDownOneWay("a", "b"))
+		require.NoError(t, m.n.LinkUp("b", "a"))
+		m.sendAll(t)
+		assert.Equal(t, allPairs, m.got)
+		assert.Contains(t, m.trace.String(), "fault down a -> b\n")
+		assert.Contains(t, m.trace.String(), "fault up b a\n")
 	})
 	t.Run("heal-keeps-links-down", func(t *testing.T) {
 		m := newMesh(t)
@@ -185,6 +207,22 @@ func TestCrashRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, n.Run())
 	assert.Equal(t, "back", got)
+}
+
+// A crashed host's datagrams already on the wire still arrive; later ones cannot be sent.
+func TestCrashKeepsSentDatagrams(t *testing.T) {
+	n := newNet(t, simnet.Config{Default: mustParse(t, "delay 100ms")}, "a", "b")
+	src, dst := listen(t, n, "a:1"), listen(t, n, "b:1")
+	_, err := src.WriteTo([]byte("before"), dst.LocalAddr())
+	require.NoError(t, err)
+	n.At(50*time.Millisecond, func() { assert.NoError(t, n.Crash("a")) })
+	require.NoError(t, n.RunFor(200*time.Millisecond))
+	buf := make([]byte, 10)
+	k, _, err := dst.ReadFrom(buf)
+	require.NoError(t, err, "the datagram sent before the crash is delivered")
+	assert.Equal(t, "before", string(buf[:k]))
+	_, err = src.WriteTo([]byte("after"), dst.LocalAddr())
+	assert.ErrorIs(t, err, simnet.ErrHostDown)
 }
 
 // TestProfileChange changes a link's delay mid-run: datagrams sent before the change keep

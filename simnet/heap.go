@@ -9,6 +9,7 @@ const (
 	evDeadline               // resume g if its current wait ends at exactly this time
 	evLink                   // link l may have packets due (stale unless tok matches l.tok)
 	evFunc                   // run fn (a scheduled fault or callback)
+	evTimer                  // run fn if timer tok is still pending (Clock.AfterFunc)
 )
 
 // event is one entry of the network's single queue. Events are kept by value in a

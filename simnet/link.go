@@ -6,6 +6,13 @@ import (
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
+// HeaderOverhead is what netem's rate and slot byte budgets charge for a datagram beyond
+// its payload: the 20-byte IPv4 header and the 8-byte UDP header, as the kernel's netem
+// and realnet/proxy charge them (simnet is IPv4 only). The kernel also charges the
+// link-layer header (14 bytes on Ethernet), which simnet has none of: to match a real
+// Ethernet link, give rate a packet overhead ("rate 1mbit 14").
+const HeaderOverhead = 20 + 8
+
 // pairKey names a directed host pair by the hosts' positions.
 type pairKey struct{ src, dst int32 }
 
@@ -97,7 +104,8 @@ func (n *Network) sendLocked(c *Conn, l *link, p []byte, port uint16) {
 	}
 	buf := n.pool.get(len(p))
 	copy(buf, p)
-	orig, dupMade, dup := l.nl.Enqueue(n.now, netem.Packet[meta]{Data: buf, Meta: meta{from: c, dstPort: port}})
+	pkt := netem.Packet[meta]{Data: buf, WireLen: len(p) + HeaderOverhead, Meta: meta{from: c, dstPort: port}}
+	orig, dupMade, dup := l.nl.Enqueue(n.now, pkt)
 	if orig != netem.Queued && (!dupMade || dup != netem.Queued) {
 		n.pool.put(buf)
 	}

@@ -66,8 +66,10 @@ type Network struct {
 	byAddr    map[netip.Addr]*Host
 	nextAuto  uint32 // last automatic address handed out, as an offset from 10.0.0.0
 	links     map[pairKey]*link
-	blocked   map[pairKey]blockReason // partitions and downed links
-	overrides map[pairKey]netem.Profile
+	blocked   map[pairKey]blockReason   // partitions and downed links
+	overrides map[pairKey]netem.Profile // own profiles (SetLink, ChangeLink)
+	timers    map[uint64]struct{}       // AfterFunc timers not yet run or stopped
+	nextTimer uint64
 	pool      bufPool
 
 	noRouteSent uint64 // datagrams to an address no host has
@@ -146,12 +148,21 @@ func (n *Network) At(at time.Duration, fn func()) {
 	n.pushLocked(event{at: at, kind: evFunc, fn: fn})
 }
 
-// After schedules fn to run d from now, like At.
+// After schedules fn to run d from now, like At (d <= 0 means now).
 func (n *Network) After(d time.Duration, fn func()) {
 	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.pushLocked(event{at: n.afterLocked(d), kind: evFunc, fn: fn})
+}
+
+// afterLocked is the virtual time d from now, saturating instead of wrapping around (a
+// d so long that it would wrap means never, as for Clock.Sleep).
+func (n *Network) afterLocked(d time.Duration) time.Duration {
 	at := n.now + max(d, 0)
-	n.mu.Unlock()
-	n.At(at, fn)
+	if at < n.now {
+		at = forever - 1
+	}
+	return at
 }
 
 // Close closes every conn, ends every simulated goroutine and discards pending events. A
@@ -184,6 +195,7 @@ func (n *Network) Close() error {
 	n.switchLocked(nil)
 	n.running = false
 	n.events = eventQueue{}
+	n.timers = nil
 	p := n.panicked
 	n.panicked = nil
 	n.mu.Unlock()

@@ -216,14 +216,15 @@ func (n *Network) nextLocked() *gor {
 			return g
 		case evLink:
 			n.fireLinkLocked(e.l)
-		case evFunc:
+		case evFunc, evTimer:
 			n.callLocked(e.fn)
 		}
 	}
 }
 
 // liveLocked reports whether e still has something to do; wakeups for waits that have
-// ended, superseded link timers and, after Close, faults and packets have not.
+// ended, superseded link timers, stopped AfterFunc timers and, after Close, faults and
+// packets have not.
 func (n *Network) liveLocked(e *event) bool {
 	switch e.kind {
 	case evResume:
@@ -238,6 +239,10 @@ func (n *Network) liveLocked(e *event) bool {
 		return !n.closed && e.tok == e.l.tok
 	case evFunc:
 		return !n.closed
+	case evTimer:
+		_, pending := n.timers[e.tok]
+		delete(n.timers, e.tok)
+		return pending && !n.closed
 	}
 	return false
 }
@@ -258,9 +263,9 @@ func (n *Network) callLocked(fn func()) {
 		n.mu.Lock()
 		if n.panicked == nil {
 			if r != nil {
-				n.panicked = fmt.Errorf("simnet: function scheduled with At panicked: %v\n%s", r, debug.Stack())
+				n.panicked = fmt.Errorf("simnet: function scheduled with At, After or AfterFunc panicked: %v\n%s", r, debug.Stack())
 			} else {
-				n.panicked = errors.New("simnet: function scheduled with At called runtime.Goexit (t.FailNow?)")
+				n.panicked = errors.New("simnet: function scheduled with At, After or AfterFunc called runtime.Goexit (t.FailNow?)")
 			}
 		}
 		if r == nil {

@@ -206,7 +206,7 @@ func TestScheduledPanicPropagates(t *testing.T) {
 		_ = n.Run()
 	}()
 	require.NotNil(t, got, "Run must re-raise the panic of a scheduled function")
-	assert.Contains(t, got.(error).Error(), "function scheduled with At panicked: fault script broke")
+	assert.Contains(t, got.(error).Error(), "function scheduled with At, After or AfterFunc panicked: fault script broke")
 	n.Go("after", func() {})
 	assert.NoError(t, n.Run(), "the network stays usable after a reported panic")
 }

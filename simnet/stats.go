@@ -92,7 +92,8 @@ type LinkCount struct {
 }
 
 // Links returns the counters of every link that carried anything, ordered by the hosts'
-// order of creation.
+// order of creation. A link ChangeLink set up before it carried anything is left out
+// until it does, as if it did not exist yet.
 func (n *Network) Links() []LinkCount {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -103,10 +104,12 @@ func (n *Network) Links() []LinkCount {
 	slices.SortFunc(keys, func(a, b pairKey) int {
 		return cmp.Or(cmp.Compare(a.src, b.src), cmp.Compare(a.dst, b.dst))
 	})
-	out := make([]LinkCount, len(keys))
-	for i, k := range keys {
+	out := make([]LinkCount, 0, len(keys))
+	for _, k := range keys {
 		l := n.links[k]
-		out[i] = LinkCount{Src: l.src.name, Dst: l.dst.name, Stats: l.statsLocked()}
+		if st := l.statsLocked(); st.Sent != 0 { // every counter follows from a send
+			out = append(out, LinkCount{Src: l.src.name, Dst: l.dst.name, Stats: st})
+		}
 	}
 	return out
 }

@@ -54,6 +54,10 @@
 //   - Corrupt flips one bit of Data, the payload: the simulator has no L2/IP header or
 //     checksum, so the application sees the damaged payload. An empty payload cannot be
 //     corrupted and is not counted.
+//   - Lengths. Rate and the slot byte budget charge Packet.WireLen (len(Data) when 0),
+//     which the driver sets: simnet and realnet/proxy charge the payload plus the IP and
+//     UDP headers. The kernel charges the whole frame, link-layer header included (14
+//     bytes on Ethernet), which a profile adds with rate's packet overhead.
 //   - ECN. Packets carry an ECT flag set by the caller; with "ecn" a loss event marks an
 //     ECT packet CE (Packet.CE) instead of dropping it. UDP traffic that leaves ECT
 //     false is dropped, as the kernel drops non-ECT packets.
