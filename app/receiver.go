@@ -12,8 +12,10 @@ import (
 	"github.com/dist-example/dist-example/transport"
 )
 
-// readBufSize is larger than any well-formed datagram, so a longer one is truncated
-// and still counted as malformed.
+// readBufSize is larger than any well-formed datagram. A datagram that fills the buffer
+// may have been truncated (UDP reads cut a longer one short without saying so), and the
+// part read could even parse ("000...0" of a longer "000...07"), so a full read counts as
+// malformed.
 const readBufSize = 2048
 
 // logSampleLen bounds how much of a malformed datagram is logged.
@@ -65,6 +67,9 @@ func (r *Receiver) Run(ctx context.Context) error {
 	start := r.Clock.Now()
 	ivStart, next := start, start.Add(r.Interval)
 	if err := r.Conn.SetReadDeadline(next); err != nil {
+		if errors.Is(err, net.ErrClosed) { // closed before it started: nothing to count
+			return r.finish(ivStart, start, nil)
+		}
 		return err
 	}
 	read := readerOf(r.Conn)
@@ -73,6 +78,11 @@ func (r *Receiver) Run(ctx context.Context) error {
 		n, src, err := read(buf)
 		malformed := false
 		switch {
+		case err == nil && n == len(buf):
+			r.mu.Lock()
+			r.acct.Malformed()
+			r.mu.Unlock()
+			malformed = true
 		case err == nil:
 			r.mu.Lock()
 			malformed = r.acct.Observe(src, buf[:n]) == ClassMalformed
@@ -96,6 +106,9 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}
 		sampler.ivLogged = false
 		if err := r.Conn.SetReadDeadline(next); err != nil {
+			if errors.Is(err, net.ErrClosed) { // closed between two reads: a normal stop
+				err = nil
+			}
 			return r.finish(ivStart, start, err)
 		}
 	}

@@ -187,3 +187,48 @@ func TestSummaryRendering(t *testing.T) {
 	assert.Equal(t, "Total: Received 2/2 packets in range [0-1], unique 2, lost 0, duplicates 0, reordered 0, late 0, malformed 0, restarts 0, evicted 1 in 1.5s", f.String())
 	assert.False(t, strings.Contains(s.String(), "\n"))
 }
+
+// A datagram longer than the read buffer is cut short without notice; what was read could
+// parse ("000...0" of "000...07"), so a full read counts as malformed, never as a number.
+func TestReceiverTruncatedDatagramIsMalformed(t *testing.T) {
+	long := strings.Repeat("0", 3000) + "7\n"
+	exact := strings.Repeat("0", readBufSize-2) + "7\n" // fills the buffer: cannot tell
+	short := strings.Repeat("0", readBufSize-3) + "8\n" // fits, with room to spare
+	run := runReceiver(t, context.Background(), &scriptConn{closeAt: time.Second, in: []scriptDatagram{
+		{time.Millisecond, udpAddr("10.0.0.9:9"), long},
+		{2 * time.Millisecond, udpAddr("10.0.0.9:9"), exact},
+		{3 * time.Millisecond, udpAddr("10.0.0.9:9"), short},
+	}}, time.Second)
+	require.NoError(t, run.err)
+	tot := run.r.Totals()
+	assert.Equal(t, int64(2), tot.Malformed)
+	assert.Equal(t, int64(1), tot.Unique)
+	assert.Equal(t, int64(8), tot.Min, "only the datagram that fit was counted as a number")
+}
+
+// closesBetweenReads is the CLI closing the conn on SIGINT after a read returned and
+// before the receiver sets its next deadline.
+type closesBetweenReads struct {
+	*scriptConn
+	calls int
+}
+
+func (c *closesBetweenReads) SetReadDeadline(t time.Time) error {
+	c.calls++
+	if c.calls > 1 {
+		return &net.OpError{Op: "set", Net: "udp", Err: net.ErrClosed}
+	}
+	return c.scriptConn.SetReadDeadline(t)
+}
+
+func TestReceiverClosedBetweenReadsIsACleanStop(t *testing.T) {
+	sc := &scriptConn{clk: &stepClock{now: epoch}, in: []scriptDatagram{{10 * time.Millisecond, udpAddr("10.0.0.1:1"), "1\n"}}}
+	var summaries []Summary
+	r := &Receiver{Conn: &closesBetweenReads{scriptConn: sc}, Clock: sc.clk, Interval: time.Second,
+		OnSummary: func(s Summary) { summaries = append(summaries, s) }}
+	require.NoError(t, r.Run(context.Background()), "a conn closed to stop the receiver is not an error")
+	require.NotEmpty(t, summaries)
+	last := summaries[len(summaries)-1]
+	assert.True(t, last.Final)
+	assert.Equal(t, int64(1), last.Counts.Unique, "nothing already counted is lost")
+}

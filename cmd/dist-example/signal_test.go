@@ -1,0 +1,101 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/app"
+)
+
+// builtBinary builds this command once per test binary run.
+func builtBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no build of the binary")
+	}
+	path := filepath.Join(t.TempDir(), "dist-example")
+	out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return path
+}
+
+// The real binary, stopped by a real SIGINT or SIGTERM, prints the final totals last,
+// with everything it had counted, and exits 0 (main's signal handling, not a cancelled
+// context as in the other tests).
+func TestRecvStopsCleanlyOnSignal(t *testing.T) {
+	bin := builtBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			const count = 200
+			cmd := exec.Command(bin, "recv", "-addr", "127.0.0.1:0", "-interval", "20ms", "-format", "json")
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+			// The first stderr line names the address.
+			errLines := bufio.NewScanner(stderr)
+			require.True(t, errLines.Scan(), "no start line from recv")
+			addr, ok := strings.CutPrefix(errLines.Text(), "recv: listening on ")
+			require.True(t, ok, "start line %q", errLines.Text())
+			go func() {
+				for errLines.Scan() { // keep draining so recv never blocks on stderr
+				}
+			}()
+
+			c, err := net.Dial("udp", addr)
+			require.NoError(t, err)
+			defer c.Close()
+			for i := range count {
+				_, err := c.Write(app.AppendNumber(nil, int64(i)))
+				require.NoError(t, err)
+			}
+
+			// Wait until a summary shows every datagram counted, then signal.
+			lines := bufio.NewScanner(stdout)
+			var last map[string]any
+			counted := func(m map[string]any) bool {
+				tot, _ := m["totals"].(map[string]any)
+				return tot != nil && tot["received"] == float64(count)
+			}
+			for lines.Scan() {
+				require.NoError(t, json.Unmarshal(lines.Bytes(), &last), "line %q", lines.Text())
+				if counted(last) {
+					break
+				}
+			}
+			require.True(t, counted(last), "recv never reported %d received", count)
+			require.NoError(t, cmd.Process.Signal(sig))
+			for lines.Scan() {
+				last = nil
+				require.NoError(t, json.Unmarshal(lines.Bytes(), &last), "line %q", lines.Text())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				require.NoError(t, err, "recv must exit 0 on %v", sig)
+			case <-time.After(30 * time.Second):
+				t.Fatalf("recv did not exit within 30s of %v", sig)
+			}
+			assert.Equal(t, "total", last["type"], "the final totals are the last line")
+			assert.Equal(t, float64(count), last["unique"])
+			assert.Equal(t, float64(0), last["lost"])
+			assert.Equal(t, 0, cmd.ProcessState.ExitCode())
+		})
+	}
+}
