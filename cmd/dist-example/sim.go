@@ -91,7 +91,7 @@ type runID struct {
 func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 	fs := newFlagSet("sim", simUsage, stderr)
 	seed := fs.Uint64("seed", 0, "the simulation's seed (default: a random one, printed first)")
-	duration := fs.Duration("duration", 30*time.Second, "virtual time the sender sends for, > 0")
+	duration := fs.Duration("duration", 30*time.Second, "virtual time the sender sends for, > 0; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
 	sendIv := fs.Duration("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
 	interval := fs.Duration("interval", 5*time.Second, "receiver summary interval, > 0")
 	netemText := fs.String("netem", defaultNetem, "the link's impairments, as `text` after \"tc qdisc add dev DEV root netem\"")
@@ -121,6 +121,8 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 		return nil, usagef("-duration %v / -send-interval %v is %d datagrams: want at most %d", *duration, *sendIv, *duration / *sendIv, scenario.MaxDatagrams)
 	case *interval <= 0:
 		return nil, usagef("-interval %v: want a duration > 0, e.g. 5s", *interval)
+	case *appName != "ping" && *duration / *interval > scenario.MaxIntervals:
+		return nil, usagef("-duration %v / -interval %v is %d summaries: want at most %d", *duration, *interval, *duration / *interval, scenario.MaxIntervals)
 	case *format != "text" && *format != "json":
 		return nil, usagef("-format %q: want text or json", *format)
 	case *appName != "stream" && *appName != "ping":

@@ -24,8 +24,13 @@ const (
 )
 
 // MaxDatagrams bounds Duration/SendInterval, so that a typo cannot start a run of
-// billions of datagrams.
-const MaxDatagrams = 50_000_000
+// billions of datagrams. The ground truth costs about 65 bytes per datagram, so the
+// largest run needs about 650 MB.
+const MaxDatagrams = 10_000_000
+
+// MaxIntervals bounds Duration/Interval: every summary is kept (and printed), so that a
+// typo such as a 1ns interval cannot exhaust memory.
+const MaxIntervals = 100_000
 
 // drainStep is how often, once the sender has stopped, the run looks whether the link
 // has emptied; the run's end is rounded up to it.
@@ -94,6 +99,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scenario: Interval %v: want > 0", c.Interval)
 	case c.Duration/c.SendInterval > MaxDatagrams:
 		return fmt.Errorf("scenario: Duration/SendInterval = %d datagrams: want at most %d", c.Duration/c.SendInterval, MaxDatagrams)
+	case c.Duration/c.Interval > MaxIntervals:
+		return fmt.Errorf("scenario: Duration/Interval = %d summaries: want at most %d", c.Duration/c.Interval, MaxIntervals)
 	}
 	if err := c.Profile.Validate(); err != nil {
 		return fmt.Errorf("scenario: Profile: %w", err)

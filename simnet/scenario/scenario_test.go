@@ -151,7 +151,8 @@ func TestValidate(t *testing.T) {
 		{"no duration", func(c *Config) { c.Duration = 0 }, "Duration 0s: want > 0"},
 		{"negative send interval", func(c *Config) { c.SendInterval = -1 }, "SendInterval"},
 		{"no summary interval", func(c *Config) { c.Interval = 0 }, "Interval 0s"},
-		{"too many datagrams", func(c *Config) { c.Duration = 1000 * time.Hour; c.SendInterval = time.Microsecond }, "at most 50000000"},
+		{"too many datagrams", func(c *Config) { c.Duration = 1000 * time.Hour; c.SendInterval = time.Microsecond }, "at most 10000000"},
+		{"too many summaries", func(c *Config) { c.Duration = time.Hour; c.Interval = time.Millisecond }, "3600000 summaries: want at most 100000"},
 		{"invalid profile", func(c *Config) { c.Profile.Reorder = netem.Percent(10) }, "reorder needs a delay"},
 		{"fault after the end", func(c *Config) { c.Faults = []Fault{{At: 2 * time.Second, Kind: Heal}} }, "not inside the run"},
 		{"faults out of order", func(c *Config) {
