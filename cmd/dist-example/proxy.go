@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -85,7 +86,7 @@ func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
 	fs.StringVar(&f.control, "control", "", "serve the control API on this loopback `HOST:PORT`, e.g. 127.0.0.1:8474 (empty: off)")
 	fs.BoolVar(&f.controlRemote, "control-allow-remote", false, "let -control listen on a non-loopback address (the API has no authentication)")
 	fs.IntVar(&f.cfg.MaxSessions, "max-sessions", proxy.DefaultMaxSessions, "most clients relayed at once; datagrams from more are dropped and counted (`N` >= 1)")
-	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client silent both ways this `long` (> 0)")
+	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client once none of its datagrams was read or written (either way) for this `long` (> 0)")
 	fs.IntVar(&f.cfg.ReadBuffer, "read-buffer", proxy.DefaultReadBuffer, "socket receive buffer to ask for, in `bytes` (> 0; the kernel may cap it)")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
@@ -112,6 +113,12 @@ func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
 		return f, usagef("proxy: -read-buffer %d; want a positive number of bytes", f.cfg.ReadBuffer)
 	}
 	var err error
+	if f.cfg.Listen, err = udpAddrFlag("listen", f.cfg.Listen, "127.0.0.1:9001", true); err != nil {
+		return f, err
+	}
+	if f.cfg.Upstream, err = udpAddrFlag("upstream", f.cfg.Upstream, "127.0.0.1:9000", false); err != nil {
+		return f, err
+	}
 	if f.cfg.Forward, err = netem.Parse(*fwd); err != nil {
 		return f, usagef("proxy: -netem %q: %v", *fwd, err)
 	}
@@ -127,6 +134,37 @@ func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
 		f.cfg.Seed = binary.LittleEndian.Uint64(b[:])
 	}
 	return f, nil
+}
+
+// udpAddrFlag resolves the HOST:PORT given to -name, so a malformed address is a usage
+// error here rather than a runtime failure in proxy.New (which is left with failures to
+// bind). It returns the resolved address, which is then the one used. Port 0 is only
+// meaningful where the proxy binds (the kernel picks one).
+func udpAddrFlag(name, value, example string, zeroPortOK bool) (string, error) {
+	want := "HOST:PORT, e.g. " + example
+	if zeroPortOK {
+		want += " (port 0 picks a free one)"
+	} else {
+		want += ", port 1..65535"
+	}
+	a, err := net.ResolveUDPAddr("udp", value)
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		// Well formed, but the name does not resolve (now): a runtime failure, exit 1, as
+		// in send, recv, ping and echo.
+		return "", fmt.Errorf("proxy: -%s %q: %w", name, value, err)
+	}
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err) // the net package's message repeats the value
+		}
+		return "", usagef("proxy: -%s %q: %v; want %s", name, value, err, want)
+	}
+	if a.Port == 0 && !zeroPortOK {
+		return "", usagef("proxy: -%s %q: port 0; want %s", name, value, want)
+	}
+	return a.String(), nil
 }
 
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {

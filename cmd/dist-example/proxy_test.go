@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/realnet/proxy"
 )
 
 func TestProxyFlagErrors(t *testing.T) {
@@ -38,6 +40,17 @@ func TestProxyFlagErrors(t *testing.T) {
 		{"unknown flag", append(ok, "-bogus"), "bogus"},
 		{"control on every interface", append(ok, "-control", ":0"), "loopback"},
 		{"bad correlation", append(ok, "-correlation", "linux"), `-correlation: correlation "linux": want stated`},
+		// Malformed addresses are usage errors naming the flag, the value and the form wanted.
+		{"listen without a port", []string{"-listen", "nohost", "-upstream", "127.0.0.1:9"},
+			`-listen "nohost": missing port in address; want HOST:PORT, e.g. 127.0.0.1:9001`},
+		{"listen port out of range", []string{"-listen", "127.0.0.1:70000", "-upstream", "127.0.0.1:9"},
+			`-listen "127.0.0.1:70000": invalid port; want HOST:PORT`},
+		{"upstream port 0", []string{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:0"},
+			`-upstream "127.0.0.1:0": port 0; want HOST:PORT, e.g. 127.0.0.1:9000, port 1..65535`},
+		{"upstream without a port", []string{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1"},
+			`-upstream "127.0.0.1": missing port in address; want HOST:PORT, e.g. 127.0.0.1:9000`},
+		{"upstream unparsable", []string{"-listen", "127.0.0.1:0", "-upstream", "[::1:9"},
+			`-upstream "[::1:9": missing ']' in address; want HOST:PORT`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +81,12 @@ func TestProxyRuntimeErrorExitsOne(t *testing.T) {
 	err = runProxy(context.Background(), []string{"-listen", busy.LocalAddr().String(), "-upstream", "127.0.0.1:9"}, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "address already in use")
+	assert.Equal(t, 1, exitCode(err, io.Discard))
+
+	// A well-formed address whose name does not resolve is a runtime failure too.
+	err = runProxy(context.Background(), []string{"-listen", "127.0.0.1:0", "-upstream", "no-such-host.invalid:9"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `-upstream "no-such-host.invalid:9"`)
 	assert.Equal(t, 1, exitCode(err, io.Discard))
 }
 
@@ -178,11 +197,14 @@ func TestProxyRelaysAndReportsFinalCountersAsJSON(t *testing.T) {
 		Forward struct {
 			Sent, Lost, Delivered uint64
 		} `json:"forward"`
+		Sessions proxy.SessionStats `json:"sessions"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &final))
 	assert.Equal(t, "final", final.Event)
 	assert.Equal(t, uint64(10), final.Forward.Sent)
 	assert.Equal(t, uint64(10), final.Forward.Lost)
+	// The one client's session was open at exit: the final report says so, and adds up.
+	assert.Equal(t, proxy.SessionStats{Active: 1, Opened: 1}, final.Sessions, "final sessions: opened = active + expired")
 	for _, l := range lines[:len(lines)-1] {
 		assert.Contains(t, l, `"event":"interval"`)
 	}

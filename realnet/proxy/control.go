@@ -76,36 +76,60 @@ type errorBody struct {
 // "tc qdisc change" would (ChangeProfile: corrupt, rate, slot, the delay table and
 // correlations are kept unless given). Either takes effect at once, keeps queued packets
 // and counters, and answers with the profile now in force in canonical tc text. Errors
-// are {"error": "..."} with status 400 (the message names the offending token), 404,
-// 405 or 413.
+// are {"error": "..."} with status 400 (the message names the offending token), 404 (no
+// such path or direction), 405 (a known path with another method; the Allow header lists
+// the accepted ones) or 413. GET also answers HEAD.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string][]string{"endpoints": {
-			"GET /counters", "GET /profile", "PUT /profile", "PATCH /profile",
-			"GET /profile/forward", "PUT /profile/forward", "PATCH /profile/forward",
-			"GET /profile/reverse", "PUT /profile/reverse", "PATCH /profile/reverse",
-		}})
+	allowed := map[string][]string{} // path -> methods, in registration order
+	var endpoints []string
+	handle := func(method, path string, h http.HandlerFunc) {
+		pattern := path
+		if path == "/" {
+			pattern = "/{$}" // "/" alone would match every path
+		}
+		mux.HandleFunc(method+" "+pattern, h)
+		allowed[path] = append(allowed[path], method)
+		if method == http.MethodGet {
+			allowed[path] = append(allowed[path], http.MethodHead) // ServeMux routes HEAD to GET
+		}
+		endpoints = append(endpoints, method+" "+path)
+	}
+
+	handle(http.MethodGet, "/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string][]string{"endpoints": endpoints})
 	})
-	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, r *http.Request) {
+	handle(http.MethodGet, "/counters", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.Counters())
 	})
-	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) {
+	handle(http.MethodGet, "/profile", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.profiles())
 	})
-	mux.HandleFunc("PUT /profile", p.putProfiles(false))
-	mux.HandleFunc("PATCH /profile", p.putProfiles(true))
-	mux.HandleFunc("GET /profile/{direction}", func(w http.ResponseWriter, r *http.Request) {
-		d, err := ParseDirection(r.PathValue("direction"))
-		if err != nil {
+	handle(http.MethodPut, "/profile", p.putProfiles(false))
+	handle(http.MethodPatch, "/profile", p.putProfiles(true))
+	for _, d := range Directions {
+		path := "/profile/" + d.String()
+		handle(http.MethodGet, path, func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, profileBody{p.Profile(d).String()})
+		})
+		handle(http.MethodPut, path, p.putProfile(d, false))
+		handle(http.MethodPatch, path, p.putProfile(d, true))
+	}
+	// Everything else. Registered for every method, so ServeMux never answers for us
+	// (its own 405 and 404 are plain text).
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if methods, ok := allowed[r.URL.Path]; ok {
+			accepted := strings.Join(methods, ", ")
+			w.Header().Set("Allow", accepted)
+			writeError(w, http.StatusMethodNotAllowed,
+				fmt.Errorf("proxy: method %s not allowed on %s; accepted: %s", r.Method, r.URL.Path, accepted))
+			return
+		}
+		if name, ok := strings.CutPrefix(r.URL.Path, "/profile/"); ok && !strings.Contains(name, "/") {
+			_, err := ParseDirection(name)
 			writeError(w, http.StatusNotFound, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, profileBody{p.Profile(d).String()})
-	})
-	mux.HandleFunc("PUT /profile/{direction}", p.putProfile(false))
-	mux.HandleFunc("PATCH /profile/{direction}", p.putProfile(true))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("proxy: no endpoint %s %s (GET / lists them)", r.Method, r.URL.Path))
 	})
 	return mux
@@ -125,13 +149,8 @@ func (p *Proxy) apply(d Direction, prof netem.Profile, change bool) {
 	}
 }
 
-func (p *Proxy) putProfile(change bool) http.HandlerFunc {
+func (p *Proxy) putProfile(d Direction, change bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		d, err := ParseDirection(r.PathValue("direction"))
-		if err != nil {
-			writeError(w, http.StatusNotFound, err)
-			return
-		}
 		body, status, err := readBody(w, r)
 		if err != nil {
 			writeError(w, status, err)

@@ -136,3 +136,58 @@ func TestListenControlRefusesNonLoopback(t *testing.T) {
 	assert.Contains(t, err.Error(), "host:port")
 	assert.False(t, errors.Is(err, ErrNotLoopback))
 }
+
+// A known path with a method it does not take answers 405 naming what it accepts, in
+// the Allow header and in the JSON error; anything else stays 404.
+func TestControlAPIWrongMethod(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "", "", 1)
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		method, path string
+		status       int
+		allow        string // the Allow header wanted (405 only)
+		errHas       string
+	}{
+		{"DELETE", "/profile/forward", 405, "GET, HEAD, PUT, PATCH", "method DELETE not allowed on /profile/forward; accepted: GET, HEAD, PUT, PATCH"},
+		{"POST", "/profile/reverse", 405, "GET, HEAD, PUT, PATCH", "method POST not allowed"},
+		{"POST", "/profile", 405, "GET, HEAD, PUT, PATCH", "accepted: GET, HEAD, PUT, PATCH"},
+		{"POST", "/counters", 405, "GET, HEAD", "method POST not allowed on /counters; accepted: GET, HEAD"},
+		{"PUT", "/counters", 405, "GET, HEAD", "accepted: GET, HEAD"},
+		{"DELETE", "/", 405, "GET, HEAD", "accepted: GET, HEAD"},
+		{"DELETE", "/toxics", 404, "", "no endpoint DELETE /toxics"},
+		{"POST", "/counters/x", 404, "", "no endpoint POST /counters/x"},
+		{"DELETE", "/profile/sideways", 404, "", `unknown direction "sideways" (accepted: forward, reverse)`},
+		{"GET", "/profile/", 404, "", "unknown direction"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(`{"netem": ""}`))
+			require.NoError(t, err)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var v errorBody
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+			require.Equal(t, tc.status, resp.StatusCode, "answer %+v", v)
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+			assert.Equal(t, tc.allow, resp.Header.Get("Allow"))
+			assert.Contains(t, v.Error, tc.errHas)
+		})
+	}
+
+	t.Run("HEAD is answered where GET is", func(t *testing.T) {
+		resp, err := srv.Client().Head(srv.URL + "/counters")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+	})
+	t.Run("GET / lists every endpoint", func(t *testing.T) {
+		status, v := call(t, srv, "GET", "/", "", "")
+		require.Equal(t, 200, status)
+		assert.Len(t, v["endpoints"], 11)
+		assert.Contains(t, v["endpoints"], "PATCH /profile/reverse")
+	})
+}

@@ -34,9 +34,12 @@ type DirectionStats struct {
 	LateMaxUS  float64 `json:"late_max_us"`
 }
 
-// SessionStats describe the client table.
+// SessionStats describe the client table. Every snapshot, also the one taken after
+// Close, has Opened = Active + Expired: a session is counted opened and active together,
+// and leaves Active only by expiring. After Close, Active is the sessions that were open
+// when the proxy closed (their sockets are closed with it).
 type SessionStats struct {
-	Active   int    `json:"active"`   // sessions open now
+	Active   int    `json:"active"`   // sessions open now (after Close: open at the close)
 	Opened   uint64 `json:"opened"`   // sessions ever opened
 	Expired  uint64 `json:"expired"`  // sessions closed for being idle
 	Rejected uint64 `json:"rejected"` // datagrams from new clients dropped: table full or no socket

@@ -76,8 +76,9 @@ type direction struct {
 	link  *netem.Link[*session]    // requires mu
 	ready []netem.Packet[*session] // requires mu: dequeued, not yet written, in order
 
-	// unwritten counts copies the link has released but the loop has not yet written
-	// (in ready or in the batch being written). Raised under mu, lowered without it.
+	// unwritten counts copies the link has released but the loop has not yet counted
+	// as written (in ready or in the batch about to be written). Raised under mu,
+	// lowered without it, just before the write.
 	unwritten atomic.Int64
 	armed     time.Duration // requires mu: the due time the loop will wake for, or never
 
@@ -176,31 +177,16 @@ func (d *direction) loop() {
 		}
 		d.mu.Unlock()
 
-		// Written without the lock: readers keep enqueueing while the socket works.
-		if failed := w.write(batch, d.out); failed > 0 {
-			d.writeErrors.Add(uint64(failed))
-		}
-		// How late the host let us be: written at t, due at p.Due.
-		t := d.now()
-		var bytes uint64
-		var lateSum, lateMax time.Duration
-		for i := range batch {
-			p := &batch[i]
-			late := max(t-p.Due, 0)
-			lateSum += late
-			lateMax = max(lateMax, late)
-			bytes += uint64(len(p.Data))
-			p.Meta.inflight.Add(-1)
-			d.pool.put(p.Data)
-			batch[i] = netem.Packet[*session]{}
-		}
-		d.bytesOut.Add(bytes)
-		d.lateSum.Add(int64(lateSum))
-		if int64(lateMax) > d.lateMax.Load() {
-			d.lateMax.Store(int64(lateMax)) // only this goroutine stores
-		}
-		d.unwritten.Add(-int64(len(batch)))
 		if len(batch) > 0 {
+			// Counted before it is written: once a datagram is on the wire it can be read
+			// and answered, so whoever observes that (an arrival, a reply) must already
+			// find it counted Delivered. Lateness is how late its write started.
+			d.account(batch, d.now())
+			// Written without the lock: readers keep enqueueing while the socket works.
+			if failed := w.write(batch, d.out); failed > 0 {
+				d.writeErrors.Add(uint64(failed))
+			}
+			d.release(batch, d.now())
 			idlePasses = 0
 			continue // more may have become ready meanwhile
 		}
@@ -234,6 +220,41 @@ func (d *direction) loop() {
 	}
 }
 
+// account adds a batch about to be written at t to the delivery counters.
+func (d *direction) account(batch []netem.Packet[*session], t time.Duration) {
+	var bytes uint64
+	var lateSum, lateMax time.Duration
+	for i := range batch {
+		p := &batch[i]
+		late := max(t-p.Due, 0)
+		lateSum += late
+		lateMax = max(lateMax, late)
+		bytes += uint64(len(p.Data))
+	}
+	d.bytesOut.Add(bytes)
+	d.lateSum.Add(int64(lateSum))
+	if int64(lateMax) > d.lateMax.Load() {
+		d.lateMax.Store(int64(lateMax)) // only the loop's goroutine stores
+	}
+	// Last: stats reads this first, so whoever sees the copies delivered sees their bytes.
+	d.unwritten.Add(-int64(len(batch)))
+}
+
+// release hands a written batch's buffers back and marks its sessions active at t.
+// Writing a session's datagram is activity: the peer may answer it, so a session must
+// not look idle since its last read (a packet delayed past IdleTimeout would otherwise
+// have its session expired as it left, and the answer lost). touch comes before the
+// inflight decrement, so a sweep finds the session either busy or freshly active.
+func (d *direction) release(batch []netem.Packet[*session], t time.Duration) {
+	for i := range batch {
+		p := &batch[i]
+		p.Meta.touch(t)
+		p.Meta.inflight.Add(-1)
+		d.pool.put(p.Data)
+		batch[i] = netem.Packet[*session]{}
+	}
+}
+
 // setProfile installs prof, exactly (replace) or with tc's "change" semantics, and
 // returns the profile now in force. Either way queued packets keep their due times and
 // the counters go on. The loop is woken in case the next due time moved (a new slot
@@ -263,9 +284,10 @@ func (d *direction) profile() netem.Profile {
 func (d *direction) stats() DirectionStats {
 	d.mu.Lock()
 	s := d.link.Stats()
-	// Released by the link but not yet written still counts as in flight, so Delivered
-	// means written and the conservation law holds. Read under mu, where it only rises
-	// together with the link's Delivered, so the subtraction cannot wrap.
+	// Released by the link but not yet handed to the socket still counts as in flight,
+	// so Delivered means written (or being written) and the conservation law holds.
+	// Read under mu, where it only rises together with the link's Delivered, so the
+	// subtraction cannot wrap.
 	u := uint64(d.unwritten.Load())
 	d.mu.Unlock()
 	s.Delivered -= u

@@ -182,6 +182,8 @@ func sendWindowed(t testing.TB, p *Proxy, c *net.UDPConn, first uint64, n, size,
 	t.Helper()
 	fwd := p.dirs[Forward]
 	base := fwd.received.Load()
+	k := p.Counters().Forward
+	baseRelayed := k.Sent + k.Rejected
 	read := func() int { return int(fwd.received.Load() - base) }
 	for i := 0; i < n; i++ {
 		if i >= window && read() < i-window || queued > 0 && int(p.Counters().Forward.InFlight) >= queued {
@@ -192,7 +194,11 @@ func sendWindowed(t testing.TB, p *Proxy, c *net.UDPConn, first uint64, n, size,
 		_, err := c.Write(makeDatagram(first+uint64(i), size))
 		require.NoError(t, err)
 	}
-	waitFor(t, 10*time.Second, func() bool { return read() == n }, "proxy read %d of %d datagrams", read(), n)
+	// Received is counted as a datagram is read, before it meets its fate: wait for that
+	// too (given to the link or rejected), so callers may read the link's counters at once.
+	relayed := func() int { c := p.Counters().Forward; return int(c.Sent + c.Rejected - baseRelayed) }
+	waitFor(t, 10*time.Second, func() bool { return read() == n && relayed() == n },
+		"proxy read %d of %d datagrams, relayed %d", read(), n, relayed())
 }
 
 // settle waits until the forward link holds nothing and the sink has read all it delivered.

@@ -117,8 +117,11 @@ func TestSessionTableIsBounded(t *testing.T) {
 		_, err := extra.Write(makeDatagram(2, 32))
 		require.NoError(t, err)
 	}
-	waitFor(t, 5*time.Second, func() bool { return p.Counters().Forward.Received == 5 }, "proxy did not read the extra client")
-	k := p.Counters()
+	var k Counters
+	waitFor(t, 5*time.Second, func() bool {
+		k = p.Counters()
+		return k.Forward.Sent+k.Forward.Rejected == 5
+	}, "proxy did not relay or reject the extra client's datagrams")
 	assert.Equal(t, SessionStats{Active: 2, Opened: 2, Rejected: 3}, k.Sessions)
 	assert.Equal(t, uint64(3), k.Forward.Rejected)
 	assert.Equal(t, uint64(2), k.Forward.Sent)
@@ -145,6 +148,12 @@ func TestIdleSessionsExpireAndComeBack(t *testing.T) {
 	assert.Equal(t, 0, p.Counters().Sessions.Active)
 	roundTrip()
 	assert.Equal(t, SessionStats{Active: 1, Opened: 2, Expired: 1}, p.Counters().Sessions)
+	// The final counters, read after Close, still add up: the session open at the close
+	// stays counted active.
+	require.NoError(t, p.Close())
+	k := p.Counters().Sessions
+	assert.Equal(t, k.Opened, uint64(k.Active)+k.Expired, "after Close: opened = active + expired (%+v)", k)
+	assert.Equal(t, uint64(2), k.Opened)
 }
 
 // A session with packets still queued is not expired under them.
@@ -180,7 +189,8 @@ func TestCloseReleasesSocketsAndGoroutines(t *testing.T) {
 	require.NoError(t, p.Close(), "Close is idempotent")
 
 	assert.Equal(t, uint64(20), p.Counters().Forward.InFlight, "abandoned packets stay counted")
-	assert.Equal(t, 0, p.Counters().Sessions.Active)
+	assert.Equal(t, SessionStats{Active: 20, Opened: 20}, p.Counters().Sessions,
+		"the sessions open at the close stay counted: opened = active + expired")
 	c, err := net.ListenUDP("udp", addr)
 	require.NoError(t, err, "the listen port was not released")
 	require.NoError(t, c.Close())

@@ -42,7 +42,7 @@ type Config struct {
 	Correlation netem.Correlation
 
 	MaxSessions int           // clients relayed at once; 0 means DefaultMaxSessions
-	IdleTimeout time.Duration // a client silent this long (both ways) is forgotten; 0 means DefaultIdleTimeout
+	IdleTimeout time.Duration // a client none of whose datagrams was read or written this long (either way), with none queued, is forgotten; 0 means DefaultIdleTimeout
 	ReadBuffer  int           // socket receive buffer asked for, bytes; 0 means DefaultReadBuffer, <0 leaves the OS default
 
 	// Clock drives the links (their now and the delivery timer); nil means the real
@@ -67,10 +67,11 @@ type Proxy struct {
 	wg         sync.WaitGroup
 
 	sessMu   sync.Mutex
-	sessions map[netip.AddrPort]*session // requires sessMu
+	sessions map[netip.AddrPort]*session // requires sessMu; after Close, those open when it closed
 	closed   bool                        // requires sessMu
 
-	sessOpened, sessExpired, sessRejected atomic.Uint64
+	sessOpened, sessExpired uint64 // requires sessMu: changed with the table, so they add up
+	sessRejected            atomic.Uint64
 }
 
 // Errors for bad configurations; New wraps them with the offending value.
@@ -210,23 +211,27 @@ func (p *Proxy) Counters() Counters {
 	c.Reverse = p.dirs[Reverse].stats()
 	p.sessMu.Lock()
 	c.Sessions.Active = len(p.sessions)
+	c.Sessions.Opened = p.sessOpened
+	c.Sessions.Expired = p.sessExpired
 	p.sessMu.Unlock()
-	c.Sessions.Opened = p.sessOpened.Load()
-	c.Sessions.Expired = p.sessExpired.Load()
 	c.Sessions.Rejected = p.sessRejected.Load()
 	return c
 }
 
 // Close stops relaying, closes every socket and waits for every goroutine the proxy
-// started. Packets still queued in the links are abandoned (they stay counted InFlight).
+// started. Packets still queued in the links are abandoned (they stay counted InFlight),
+// and the sessions open at that moment stay counted Active, so the counters read after
+// Close are the final ones and still add up (Opened = Active + Expired).
 func (p *Proxy) Close() error {
 	p.closeOnce.Do(func() {
 		close(p.done)
 		p.closeErr = p.listen.Close()
 		p.sessMu.Lock()
 		p.closed = true
-		all := p.sessions
-		p.sessions = map[netip.AddrPort]*session{}
+		all := make([]*session, 0, len(p.sessions))
+		for _, s := range p.sessions {
+			all = append(all, s)
+		}
 		p.sessMu.Unlock()
 		for _, s := range all {
 			s.conn.Close()

@@ -18,8 +18,20 @@ type session struct {
 	up         batchConn      // read-only: conn's, for batched writes
 	overhead   int            // read-only: IP+UDP header bytes toward the upstream
 
-	lastActive atomic.Int64 // nanoseconds since the proxy started, of the last datagram either way
-	inflight   atomic.Int64 // copies of this session's datagrams queued in either link
+	lastActive atomic.Int64 // nanoseconds since the proxy started, of the last datagram read or written either way
+	inflight   atomic.Int64 // copies of this session's datagrams queued in either link or being written
+}
+
+// touch records activity at now. Readers and both direction loops touch a session from
+// different goroutines, so it only moves forward: a loop that read its clock a little
+// earlier cannot make the session look idler than a reader just found it.
+func (s *session) touch(now time.Duration) {
+	for {
+		old := s.lastActive.Load()
+		if int64(now) <= old || s.lastActive.CompareAndSwap(old, int64(now)) {
+			return
+		}
+	}
 }
 
 // ipUDPOverhead is what the rate limiter charges on top of a payload: the UDP header and
@@ -67,28 +79,32 @@ func (p *Proxy) lookup(client netip.AddrPort, now time.Duration) *session {
 		return nil
 	}
 	p.sessions[client] = s
+	p.sessOpened++ // with the table, so a snapshot always finds Opened = Active + Expired
 	p.wg.Add(1)
 	p.sessMu.Unlock()
-	p.sessOpened.Add(1)
 	go p.readUpstream(s)
 	return s
 }
 
 // sweep closes sessions idle for IdleTimeout with nothing queued; closing the socket ends
-// the session's reader.
+// the session's reader. After Close the table is left as it was: it is the final count.
 func (p *Proxy) sweep(now time.Duration) {
 	var idle []*session
 	p.sessMu.Lock()
+	if p.closed {
+		p.sessMu.Unlock()
+		return
+	}
 	for k, s := range p.sessions {
 		if s.inflight.Load() == 0 && now-time.Duration(s.lastActive.Load()) >= p.cfg.IdleTimeout {
 			delete(p.sessions, k)
+			p.sessExpired++
 			idle = append(idle, s)
 		}
 	}
 	p.sessMu.Unlock()
 	for _, s := range idle {
 		s.conn.Close()
-		p.sessExpired.Add(1)
 	}
 }
 
@@ -131,16 +147,23 @@ func (p *Proxy) readClients() {
 			}
 		}
 		now := p.now()
-		if now >= nextSweep {
+		expired := errors.Is(err, os.ErrDeadlineExceeded)
+		swept := now >= nextSweep
+		if swept {
 			p.sweep(now)
 			nextSweep = now + every
-			_ = p.listen.SetReadDeadline(time.Now().Add(every)) // sockets run on the wall clock, whatever drives the links
+		}
+		if swept || expired {
+			// Sockets run on the wall clock, whatever drives the links: re-armed whenever
+			// it fired too, as a past deadline fails every read before it looks for data
+			// (with a clock that lags the wall, no sweep may be due yet).
+			_ = p.listen.SetReadDeadline(time.Now().Add(every))
 		}
 		if err != nil {
 			switch {
 			case errors.Is(err, net.ErrClosed):
 				return
-			case errors.Is(err, os.ErrDeadlineExceeded):
+			case expired:
 			default: // e.g. ICMP errors surfacing on the socket: count, keep serving
 				fwd.readErrors.Add(1)
 			}
@@ -157,7 +180,7 @@ func (p *Proxy) readClients() {
 				fwd.rejected.Add(1)
 				continue
 			}
-			s.lastActive.Store(int64(now))
+			s.touch(now)
 			fwd.enqueue(s, data, s.overhead)
 		}
 	}
@@ -182,7 +205,7 @@ func (p *Proxy) readUpstream(s *session) {
 		}
 		now := p.now()
 		rev.received.Add(1)
-		s.lastActive.Store(int64(now))
+		s.touch(now)
 		rev.enqueue(s, buf[:n], overhead)
 	}
 }
