@@ -81,6 +81,10 @@ Examples:
   dist-example recv -addr [::1]:2345 -interval 200ms -format json
   dist-example recv -plot run.png        # on exit, a chart of each interval's counts
   echo 42 | nc -u -w1 127.0.0.1 2345     # feeds one number to the receiver
+
+One number per datagram: "seq 1 5 | nc -u ..." sends the five lines as one datagram,
+which counts as one malformed datagram; send each number on its own:
+  for i in $(seq 1 5); do echo $i | nc -u -w0 127.0.0.1 2345; done
 `
 
 func init() {
@@ -90,7 +94,7 @@ func init() {
 func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("recv", recvUsage, stderr)
 	addr := fs.String("addr", defaultAddr, "UDP `host:port` to listen on (IPv4 or IPv6; port 0 picks one)")
-	interval := fs.Duration("interval", time.Second, "summary interval, > 0")
+	interval := fs.Duration("interval", time.Second, "summary interval, >= 1ms")
 	format := fs.String("format", "text", "output format: text or json (one object per line, totals last)")
 	rcvbuf := fs.Int("rcvbuf", defaultRcvbuf, "socket receive buffer to ask for, in `bytes` (0 keeps the kernel's default)")
 	plotFile := fs.String("plot", "", "on exit, draw per interval what was received, lost, duplicated and reordered into `FILE` (.png or .svg)")
@@ -100,8 +104,8 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkPlotFile(*plotFile); err != nil {
 		return err
 	}
-	if *interval <= 0 {
-		return usagef("-interval %v: want a duration > 0, e.g. 1s or 200ms", *interval)
+	if *interval < time.Millisecond {
+		return usagef("-interval %v: want a duration >= 1ms, e.g. 1s or 200ms", *interval)
 	}
 	if *format != "text" && *format != "json" {
 		return usagef("-format %q: want text or json", *format)

@@ -45,7 +45,7 @@ Examples:
   dist-example sim -netem 'delay 50ms loss 10% 25%' -correlation kernel   # loses ~1.75%, as a real qdisc
   dist-example sim -faults 'partition@10s, heal@12s, restart@20s down=1s start=0'
   dist-example sim -seed 7 -check-determinism
-  dist-example sim -seed 7 -pcap run.pcap && tcpdump -nr run.pcap | head
+  dist-example sim -seed 7 -pcap run.pcap && tcpdump -nnq -r run.pcap | head   # -q: port 2345 is not KNET
   dist-example sim -seed 1 -duration 20s -plot run.png
   dist-example sim -app ping -netem 'delay 50ms 10ms'
 `
