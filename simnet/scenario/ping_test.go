@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,6 +48,70 @@ func TestPingRTTIsTheSumOfTwoUniformDelays(t *testing.T) {
 	assert.Equal(t, uint64(probes), res.Echo.Datagrams)
 	assert.Equal(t, uint64(probes), res.Forward.Delivered)
 	assert.Equal(t, uint64(probes), res.Back.Delivered)
+}
+
+// The whole RTT distribution, not only its moments: with delay D J on each direction, an
+// RTT is the sum of two independent U[D-J, D+J) delays, whose CDF is triangular. A
+// Kolmogorov-Smirnov test against it, at a critical value for alpha = 1e-6 and the sample
+// size, over several profiles and fixed seeds; the same samples must fail against a
+// uniform RTT on the same range, so the test can tell the difference.
+func TestPingRTTDistributionIsTheSumOfTheDelays(t *testing.T) {
+	const probes = 2000
+	for _, tc := range []struct {
+		d, j time.Duration
+		seed uint64
+	}{
+		{50 * time.Millisecond, 10 * time.Millisecond, 1},
+		{20 * time.Millisecond, 5 * time.Millisecond, 2},
+		{100 * time.Millisecond, 40 * time.Millisecond, 3},
+		{10 * time.Millisecond, 9 * time.Millisecond, 4},
+	} {
+		text := "delay " + tc.d.String() + " " + tc.j.String()
+		t.Run(text, func(t *testing.T) {
+			var rtts []float64 // ns
+			res, err := RunPing(PingConfig{Seed: tc.seed, Profile: mustProfile(t, text), Duration: probes * 10 * time.Millisecond,
+				Interval: 10 * time.Millisecond, Size: 64,
+				OnReply: func(r app.PingReply) {
+					if !r.Duplicate {
+						rtts = append(rtts, float64(r.RTT))
+					}
+				}})
+			require.NoError(t, err)
+			require.Equal(t, uint64(probes), res.Stats.Transmitted)
+			require.Len(t, rtts, probes, "no loss configured: every probe is answered")
+			lo, w := float64(tc.d-tc.j), float64(2*tc.j) // one way: U[lo, lo+w)
+			triangular := func(s float64) float64 {
+				switch x := s - 2*lo; {
+				case x <= 0:
+					return 0
+				case x < w:
+					return x * x / (2 * w * w)
+				case x < 2*w:
+					return 1 - (2*w-x)*(2*w-x)/(2*w*w)
+				}
+				return 1
+			}
+			uniform := func(s float64) float64 { return math.Min(math.Max((s-2*lo)/(2*w), 0), 1) }
+			critical := math.Sqrt(-math.Log(1e-6/2)/2) / math.Sqrt(probes)
+			got := ksDistance(rtts, triangular)
+			assert.Less(t, got, critical, "KS distance to the sum of two uniform delays")
+			assert.Greater(t, ksDistance(rtts, uniform), critical, "the test must reject a uniform RTT")
+			t.Logf("KS %.4f (critical %.4f), against uniform %.4f", got, critical, ksDistance(rtts, uniform))
+		})
+	}
+}
+
+// ksDistance is the Kolmogorov-Smirnov statistic of the samples against the CDF f.
+func ksDistance(xs []float64, f func(float64) float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := float64(len(s))
+	var d float64
+	for i, x := range s {
+		fx := f(x)
+		d = math.Max(d, math.Max(float64(i+1)/n-fx, fx-float64(i)/n))
+	}
+	return d
 }
 
 func TestPingSeesLossBothWays(t *testing.T) {
