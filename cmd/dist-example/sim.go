@@ -151,9 +151,6 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 		netem: prof.String(), faults: scenario.FormatFaults(fl), app: *appName, format: *format,
 		trace: *trace, pcap: *pcapPath, plot: *plotPath, check: *check, pingSize: *pingSize,
 	}
-	if err := o.cfg.Validate(); err != nil {
-		return nil, usagef("-faults: %v", strings.TrimPrefix(err.Error(), "scenario: "))
-	}
 	if o.app == "ping" {
 		if given["interval"] {
 			return nil, usagef("-interval: the receiver's summary interval, which -app ping does not have (the probe interval is -send-interval)")
@@ -161,8 +158,14 @@ func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
 		if err := checkSimPing(o); err != nil {
 			return nil, err
 		}
-	} else if given["size"] {
-		return nil, usagef("-size: the ping probe size, accepted only with -app ping (the stream's datagrams are its decimal numbers)")
+	} else {
+		if given["size"] {
+			return nil, usagef("-size: the ping probe size, accepted only with -app ping (the stream's datagrams are its decimal numbers)")
+		}
+		// The flags were checked above; what is left for Validate is the fault schedule.
+		if err := o.cfg.Validate(); err != nil {
+			return nil, usagef("-faults: %v", strings.TrimPrefix(err.Error(), "scenario: "))
+		}
 	}
 	return o, nil
 }

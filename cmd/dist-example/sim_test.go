@@ -98,6 +98,7 @@ func TestSimFlagErrors(t *testing.T) {
 		{"ping with faults", []string{"-app", "ping", "-faults", "partition@1s"}, "-faults: not supported with -app ping"},
 		{"ping with a summary interval", []string{"-app", "ping", "-interval", "1s"}, "-interval: the receiver's summary interval, which -app ping does not have"},
 		{"size without ping", []string{"-size", "100"}, "-size: the ping probe size, accepted only with -app ping"},
+		{"too many ping probes", []string{"-app", "ping", "-duration", "1000h", "-send-interval", "100us"}, "want at most 10000000"},
 		{"stray argument", []string{"now"}, `unexpected argument "now"`},
 		{"bad correlation", []string{"-correlation", "linux"}, `-correlation: correlation "linux": want stated`},
 	} {

@@ -29,8 +29,14 @@ const (
 const MaxDatagrams = 10_000_000
 
 // MaxIntervals bounds Duration/Interval: every summary is kept (and printed), so that a
-// typo such as a 1ns interval cannot exhaust memory.
+// typo such as a 1ns interval cannot exhaust memory. The receiver also reports while the
+// link drains after the sender stopped (a long delay or a slow rate), so a run that
+// reaches this many summaries there stops its receiver and fails with ErrTooManySummaries.
 const MaxIntervals = 100_000
+
+// ErrTooManySummaries is wrapped by Run's error when the receiver made more than
+// MaxIntervals summaries (plus the final one).
+var ErrTooManySummaries = errors.New("too many summaries")
 
 // drainStep is how often, once the sender has stopped, the run looks whether the link
 // has emptied; the run's end is rounded up to it.
@@ -130,6 +136,7 @@ type run struct {
 	sendErr, recvErr error
 	senderDone       bool
 	receiverDone     bool
+	tooManySummaries bool // the receiver was stopped at MaxIntervals summaries
 }
 
 // Run runs the scenario described by cfg and returns what happened. The same cfg gives
@@ -195,6 +202,15 @@ func (r *run) setup() error {
 	}
 	recv := &app.Receiver{Conn: read, Clock: r.clk, Interval: r.cfg.Interval, Logf: r.cfg.Logf,
 		OnSummary: func(s app.Summary) {
+			if !s.Final && len(r.res.Summaries) >= MaxIntervals {
+				// Draining for longer than the intervals allow: stop the receiver (its
+				// final summary still comes) and fail the run, rather than grow.
+				if !r.tooManySummaries {
+					r.tooManySummaries = true
+					_ = r.rc.Close()
+				}
+				return
+			}
 			r.res.Summaries = append(r.res.Summaries, s)
 			if r.model != nil { // the oracle cuts where the receiver did
 				if s.Final {
@@ -278,7 +294,7 @@ func (r *run) execute() error {
 		return fmt.Errorf("scenario: running: %w", err)
 	}
 	r.res.StopAt = r.cfg.Duration
-	for waited := time.Duration(0); ; waited += drainStep {
+	for waited := time.Duration(0); !r.tooManySummaries; waited += drainStep {
 		st, err := n.LinkStats(SenderHost, ReceiverHost)
 		if err != nil {
 			return err
@@ -294,6 +310,10 @@ func (r *run) execute() error {
 		}
 	}
 	r.res.End = n.Elapsed()
+	if r.tooManySummaries {
+		return fmt.Errorf("scenario: %w: the receiver made %d summaries of %v and the link still held datagrams at %v (the sender stopped at %v); use a longer Interval (at most %d summaries)",
+			ErrTooManySummaries, MaxIntervals, r.cfg.Interval, r.res.End, r.cfg.Duration, MaxIntervals)
+	}
 	if err := r.rc.Close(); err != nil {
 		return err
 	}

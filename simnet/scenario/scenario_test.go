@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/simnet"
 	"github.com/dist-example/dist-example/simnet/netem"
 )
@@ -272,4 +273,18 @@ func TestEventEncodingCoversEveryField(t *testing.T) {
 	buf := appendEvent(make([]byte, 0, 4*eventSize), &crash)
 	buf = append(buf[:0], bytes.Repeat([]byte{0xff}, eventSize)...)[:0]
 	assert.Equal(t, enc, appendEvent(buf, &base))
+}
+
+// The receiver also reports while the link drains after the sender stopped; a delay much
+// longer than MaxIntervals intervals stops the run with ErrTooManySummaries instead of
+// keeping millions of summaries.
+func TestTooManySummariesWhileDraining(t *testing.T) {
+	p, err := netem.Parse("delay 30s")
+	require.NoError(t, err)
+	var seen int
+	_, err = Run(Config{Seed: 1, Profile: p, Duration: time.Second, SendInterval: 100 * time.Millisecond,
+		Interval: 10 * time.Microsecond, OnSummary: func(app.Summary) { seen++ }})
+	require.ErrorIs(t, err, ErrTooManySummaries)
+	assert.Contains(t, err.Error(), "use a longer Interval")
+	assert.Equal(t, MaxIntervals+1, seen, "the summaries up to the bound and the final one")
 }
