@@ -75,6 +75,9 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) *Timer {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.nextTimer++
+	if n.closed { // nothing will run: an inert timer whose Stop reports false
+		return &Timer{n: n, id: n.nextTimer}
+	}
 	if n.timers == nil {
 		n.timers = make(map[uint64]struct{})
 	}

@@ -116,6 +116,10 @@ func TestAfterFuncAfterClose(t *testing.T) {
 	require.NoError(t, n.Close())
 	assert.False(t, tm.Stop(), "Close discarded it")
 	assert.False(t, ran)
+
+	late := n.Clock().AfterFunc(time.Second, func() { ran = true })
+	assert.False(t, late.Stop(), "a timer made after Close never runs, so Stop has nothing to stop")
+	assert.False(t, ran)
 }
 
 func TestAfterFuncPanicPropagates(t *testing.T) {

@@ -118,7 +118,9 @@
 // wire and still arrive. Heal ends every partition at once (links stay down), and LinkUp
 // brings both directions up. Crash closes a host's conns (errors match net.ErrClosed and
 // ErrHostDown) and drops what arrives for it until Restart; what it sent before the crash
-// is on the wire and is still delivered. Schedule any of these with At.
+// is still delivered. On a real host those datagrams would still sit in the sender's
+// netem queue, which a crash or `ip link set down` discards; here a link's queue is the
+// wire, so only new datagrams are stopped. Schedule any of these with At.
 //
 // # Counters and trace
 //

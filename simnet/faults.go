@@ -80,8 +80,9 @@ func (n *Network) Heal() {
 }
 
 // LinkDown takes the link between hosts a and b down, in both directions, until LinkUp.
-// Datagrams already on it still arrive (they are on the wire); new ones are dropped at
-// send time and counted as LinkDown. LinkDownOneWay takes one direction down.
+// Datagrams already on it still arrive (simnet's link queue is the wire; on a real host,
+// netem's queue sits in the sender and a downed interface discards it); new ones are
+// dropped at send time and counted as LinkDown. LinkDownOneWay takes one direction down.
 func (n *Network) LinkDown(a, b string) error { return n.linkUpDown("LinkDown", a, b, true, true) }
 
 // LinkDownOneWay takes only the direction from src to dst down, until LinkUp; like
@@ -134,7 +135,8 @@ func (n *Network) setBlockLocked(src, dst *Host, r blockReason, on bool) {
 // Crash stops host name: its conns are closed (blocked reads and later calls fail with
 // errors matching both net.ErrClosed and ErrHostDown), its ports are freed, datagrams
 // arriving for it are dropped (HostDown) and Listen on it fails until Restart. Datagrams
-// it sent before the crash are already on the wire, so they are still delivered.
+// it sent before the crash are still delivered: simnet's link queue is the wire, where a
+// real host's netem queue would be lost with the host.
 func (n *Network) Crash(name string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
