@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -146,6 +147,13 @@ func udpAddrFlag(name, value, example string, zeroPortOK bool) (string, error) {
 		want += " (port 0 picks a free one)"
 	} else {
 		want += ", port 1..65535"
+	}
+	// A port that starts like a number must be one (a name such as "domain" is left to
+	// the resolver), as checkAddr does for the other commands.
+	if _, port, err := net.SplitHostPort(value); err == nil && port != "" && port[0] >= '0' && port[0] <= '9' {
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return "", usagef("proxy: -%s %q: port %q is not a number in 0..65535; want %s", name, value, port, want)
+		}
 	}
 	a, err := net.ResolveUDPAddr("udp", value)
 	var dnsErr *net.DNSError

@@ -65,7 +65,11 @@ func TestRecvStopsCleanlyOnSignal(t *testing.T) {
 				require.NoError(t, err)
 			}
 
-			// Wait until a summary shows every datagram counted, then signal.
+			// Wait until a summary shows every datagram counted, then signal. A watchdog
+			// kills recv if that never happens (a lost datagram), so the test fails
+			// instead of reading summaries until go test's timeout.
+			watchdog := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
+			defer watchdog.Stop()
 			lines := bufio.NewScanner(stdout)
 			var last map[string]any
 			counted := func(m map[string]any) bool {
@@ -79,6 +83,7 @@ func TestRecvStopsCleanlyOnSignal(t *testing.T) {
 				}
 			}
 			require.True(t, counted(last), "recv never reported %d received", count)
+			require.True(t, watchdog.Stop(), "the watchdog killed recv")
 			require.NoError(t, cmd.Process.Signal(sig))
 			for lines.Scan() {
 				last = nil
