@@ -118,7 +118,9 @@ def netem_tcset(text):
             args += ["--delay", _time(opt, toks[i + 1])]
             i += 2
             if optional(i):
-                args += ["--delay-distro", _time("jitter", toks[i])]
+                jitter = _time("jitter", toks[i])
+                if float(re.match(r"[0-9.]*", jitter).group() or 0) != 0:
+                    args += ["--delay-distro", jitter]  # a zero jitter draws nothing
                 i += 1
                 if optional(i):
                     _fail("delay correlation %r: tcset has no delay correlation" % toks[i])
@@ -175,6 +177,7 @@ if __name__ == "__main__":
             ["--delay", "1s", "--loss", "0.5%", "--corrupt", "0.1%", "--limit", "2000"],
         "delay 100msec 20usec distribution pareto":
             ["--delay", "100ms", "--delay-distro", "20us", "--delay-distribution", "pareto"],
+        "delay 50ms 0ms": ["--delay", "50ms"],
         "rate 1mbit": ["--rate", "1Mbps"],
         "rate 125KBps": ["--rate", "1000Kbps"],
         "rate 1000": ["--rate", "1000bps"],
