@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -289,6 +291,21 @@ func TestSimPlot(t *testing.T) {
 			b, err := os.ReadFile(path)
 			require.NoError(t, err)
 			require.True(t, bytes.HasPrefix(b, tc.magic), "%s starts with %q", tc.file, b[:min(len(b), 8)])
+			// It decodes as an image of the size the plot package draws.
+			if strings.HasSuffix(tc.file, ".png") {
+				img, err := png.Decode(bytes.NewReader(b))
+				require.NoError(t, err)
+				assert.Equal(t, 800, img.Bounds().Dx())
+				assert.Equal(t, 600, img.Bounds().Dy())
+				return
+			}
+			var root struct {
+				XMLName xml.Name
+				Width   string `xml:"width,attr"`
+			}
+			require.NoError(t, xml.Unmarshal(b, &root))
+			assert.Equal(t, "svg", root.XMLName.Local)
+			assert.Equal(t, "600pt", root.Width)
 		})
 	}
 }
