@@ -83,8 +83,9 @@ Examples:
   echo 42 | nc -u -w1 127.0.0.1 2345     # feeds one number to the receiver
 
 One number per datagram: "seq 1 5 | nc -u ..." sends the five lines as one datagram,
-which counts as one malformed datagram; send each number on its own:
-  for i in $(seq 1 5); do echo $i | nc -u -w0 127.0.0.1 2345; done
+which counts as one malformed datagram. Each source address and port is its own stream,
+so send each number in its own datagram from one socket (bash):
+  exec 3>/dev/udp/127.0.0.1/2345; for i in 1 2 4 5; do echo $i >&3; done; exec 3>&-
 `
 
 func init() {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Two hosts without VMs: network namespaces host1 and host2 joined by a veth pair
+# Two hosts without VMs: network namespaces de<PID>-host1 and -host2 joined by a veth pair
 # (10.99.0.1/24 and 10.99.0.2/24). `dist-example recv` runs in host2, `dist-example send` in
 # host1, over real UDP, and the receiver's totals are checked against what was applied:
 #
@@ -34,8 +34,9 @@
 #   --proxy-seed N     the proxy's seed [1]
 #   --keep             leave the namespaces in place for a look (then remove each NS with
 #                      `ip netns pids NS | xargs -r kill; ip netns del NS`)
-# Exit status: 0 all cases passed, 1 a case failed, 2 bad usage, 77 skipped (not root, no ip,
-# no iptables, no binary): the reason is printed as "SKIPPED: ...".
+# Exit status: 0 all cases passed (and --help), 1 a case failed, 2 bad usage (including a
+# --bin that is not an executable), 77 skipped (not root, no ip, no iptables, no go to
+# build a binary with): the reason is printed as "SKIPPED: ..."
 set -euo pipefail
 
 bin="" root1="" root2="" cases="clean,loss,rate,proxy" count=20000 interval=100us loss=0.05
@@ -46,7 +47,12 @@ port=2345 addr1=10.99.0.1 addr2=10.99.0.2 pport=2346
 prefix="de$$"
 ns1="$prefix-host1" ns2="$prefix-host2"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+# usage [STATUS]: the header above as help; on stdout with status 0 for --help, on stderr
+# with status 2 after a bad flag.
+usage() {
+  if [ "${1:-2}" = 0 ]; then sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2
+}
 skip() { echo "SKIPPED: $*"; exit 77; }
 say() { echo "lab: $*"; }
 
@@ -64,7 +70,7 @@ while [ $# -gt 0 ]; do
     --proxy-netem) proxy_netem=$2; shift ;;
     --proxy-seed) proxy_seed=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) echo "lab.sh: unknown flag $1" >&2; usage ;;
   esac
   shift
@@ -76,6 +82,10 @@ for c in ${cases//,/ }; do
   case $c in clean|loss|rate|proxy) ;; *) echo "lab.sh: unknown case $c (accepted: clean, loss, rate, proxy)" >&2; exit 2 ;; esac
 done
 [[ $proxy_seed =~ ^[0-9]+$ ]] || { echo "lab.sh: --proxy-seed must be a non-negative integer, got $proxy_seed" >&2; exit 2; }
+if [ -n "$bin" ] && [ ! -x "$bin" ]; then
+  echo "lab.sh: --bin $bin: not an executable file (build one: go build -o /tmp/de ./cmd/dist-example)" >&2
+  exit 2
+fi
 
 # proxy_model TEXT: prints "DELAY_S JITTER_S L D R" of a netem profile, or explains on stderr
 # which clause the proxy case cannot predict. The binomial bounds hold for uncorrelated
