@@ -80,17 +80,7 @@ func TestPingRTTDistributionIsTheSumOfTheDelays(t *testing.T) {
 			require.Equal(t, uint64(probes), res.Stats.Transmitted)
 			require.Len(t, rtts, probes, "no loss configured: every probe is answered")
 			lo, w := float64(tc.d-tc.j), float64(2*tc.j) // one way: U[lo, lo+w)
-			triangular := func(s float64) float64 {
-				switch x := s - 2*lo; {
-				case x <= 0:
-					return 0
-				case x < w:
-					return x * x / (2 * w * w)
-				case x < 2*w:
-					return 1 - (2*w-x)*(2*w-x)/(2*w*w)
-				}
-				return 1
-			}
+			triangular := sumOfTwoUniforms(lo, w)
 			uniform := func(s float64) float64 { return math.Min(math.Max((s-2*lo)/(2*w), 0), 1) }
 			critical := math.Sqrt(-math.Log(1e-6/2)/2) / math.Sqrt(probes)
 			got := ksDistance(rtts, triangular)
@@ -98,6 +88,51 @@ func TestPingRTTDistributionIsTheSumOfTheDelays(t *testing.T) {
 			assert.Greater(t, ksDistance(rtts, uniform), critical, "the test must reject a uniform RTT")
 			t.Logf("KS %.4f (critical %.4f), against uniform %.4f", got, critical, ksDistance(rtts, uniform))
 		})
+	}
+}
+
+// With "distribution normal" each way, an RTT is the sum of two normal delays: normal,
+// mean 2D, standard deviation sqrt(2)*J. netem's table approximates the normal quantiles
+// in 4096 steps, far finer than the KS critical value, so the same test applies; it must
+// reject the triangular CDF that the same delay and jitter give without the distribution.
+func TestPingRTTWithNormalJitterIsNormal(t *testing.T) {
+	const probes = 2000
+	const d, j = 50 * time.Millisecond, 5 * time.Millisecond
+	var rtts []float64 // ns
+	_, err := RunPing(PingConfig{Seed: 5, Profile: mustProfile(t, "delay 50ms 5ms distribution normal"),
+		Duration: probes * 10 * time.Millisecond, Interval: 10 * time.Millisecond, Size: 64,
+		OnReply: func(r app.PingReply) {
+			if !r.Duplicate {
+				rtts = append(rtts, float64(r.RTT))
+			}
+		}})
+	require.NoError(t, err)
+	require.Len(t, rtts, probes)
+	mu, sigma := float64(2*d), math.Sqrt2*float64(j)
+	normal := func(s float64) float64 { return 0.5 * math.Erfc(-(s-mu)/(sigma*math.Sqrt2)) }
+	// Without the distribution: each way U[D-J, D+J), so the RTT is triangular on
+	// [2D-2J, 2D+2J).
+	triangular := sumOfTwoUniforms(float64(d-j), float64(2*j))
+	critical := math.Sqrt(-math.Log(1e-6/2)/2) / math.Sqrt(probes)
+	got := ksDistance(rtts, normal)
+	assert.Less(t, got, critical, "KS distance to N(2D, 2J^2)")
+	assert.Greater(t, ksDistance(rtts, triangular), critical, "the test must reject uniform jitter's RTT")
+	t.Logf("KS %.4f (critical %.4f), against uniform jitter %.4f", got, critical, ksDistance(rtts, triangular))
+}
+
+// sumOfTwoUniforms is the CDF of X1+X2 with X1, X2 independent and uniform on [lo, lo+w):
+// triangular on [2lo, 2lo+2w).
+func sumOfTwoUniforms(lo, w float64) func(float64) float64 {
+	return func(s float64) float64 {
+		switch x := s - 2*lo; {
+		case x <= 0:
+			return 0
+		case x < w:
+			return x * x / (2 * w * w)
+		case x < 2*w:
+			return 1 - (2*w-x)*(2*w-x)/(2*w*w)
+		}
+		return 1
 	}
 }
 
