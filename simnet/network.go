@@ -94,8 +94,8 @@ func New(cfg Config) (*Network, error) {
 	if err := cfg.Default.Validate(); err != nil {
 		return nil, fmt.Errorf("simnet: Config.Default: %w", err)
 	}
-	if cfg.Correlation > netem.CorrelationKernel {
-		return nil, fmt.Errorf("simnet: Config.Correlation %v: want netem.CorrelationStated or netem.CorrelationKernel", cfg.Correlation)
+	if err := cfg.Correlation.Validate(); err != nil {
+		return nil, fmt.Errorf("simnet: Config.Correlation: %w", err)
 	}
 	if cfg.RecvBuffer < 0 {
 		return nil, fmt.Errorf("simnet: Config.RecvBuffer %d: must be >= 0 (0 means %d)", cfg.RecvBuffer, DefaultRecvBuffer)

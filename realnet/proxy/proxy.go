@@ -108,8 +108,8 @@ func New(cfg Config) (*Proxy, error) {
 		cfg.Clock = clock.New()
 	}
 
-	if cfg.Correlation > netem.CorrelationKernel {
-		return nil, fmt.Errorf("proxy: Correlation %v: want netem.CorrelationStated or netem.CorrelationKernel", cfg.Correlation)
+	if err := cfg.Correlation.Validate(); err != nil {
+		return nil, fmt.Errorf("proxy: Config.Correlation: %w", err)
 	}
 	up, err := net.ResolveUDPAddr("udp", cfg.Upstream)
 	if err != nil {

@@ -47,6 +47,14 @@ func ParseCorrelation(s string) (Correlation, error) {
 	return 0, fmt.Errorf("correlation %q: want stated (rate and lag-1 correlation as stated, the default) or kernel (Linux's get_crandom, as a real qdisc)", s)
 }
 
+// Validate reports a Correlation that is neither CorrelationStated nor CorrelationKernel.
+func (c Correlation) Validate() error {
+	if c > CorrelationKernel {
+		return fmt.Errorf("netem: %v: want stated or kernel", c)
+	}
+	return nil
+}
+
 func (c Correlation) String() string {
 	switch c {
 	case CorrelationStated:

@@ -111,8 +111,8 @@ func (c Config) Validate() error {
 	if err := c.Profile.Validate(); err != nil {
 		return fmt.Errorf("scenario: Profile: %w", err)
 	}
-	if c.Correlation > netem.CorrelationKernel {
-		return fmt.Errorf("scenario: Correlation %v: want stated or kernel", c.Correlation)
+	if err := c.Correlation.Validate(); err != nil {
+		return fmt.Errorf("scenario: Correlation: %w", err)
 	}
 	if err := checkFaults(c.Faults, c.Duration); err != nil {
 		return fmt.Errorf("scenario: %w", err)
