@@ -32,8 +32,8 @@ func init() {
 }
 
 func runEcho(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("echo", echoUsage, stderr)
-	addr := fs.String("addr", defaultEchoAddr, "UDP `host:port` to listen on (IPv4 or IPv6; port 0 picks one)")
+	fs := newFlagSet("echo", echoUsage, stdout)
+	addr := fs.String("addr", defaultEchoAddr, "UDP `HOST:PORT` to listen on (IPv4 or IPv6; port 0 picks one)")
 	verbose := fs.Bool("v", false, "print a line per datagram to stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err

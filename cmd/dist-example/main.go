@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init.
@@ -57,11 +59,12 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		topUsage(stderr)
-		if len(args) == 0 {
-			return usagef("no subcommand given")
-		}
+		return usagef("no subcommand given")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		topUsage(stdout)
 		return nil
 	}
 	c, ok := commands[args[0]]
@@ -89,29 +92,131 @@ func topUsage(w io.Writer) {
 	}
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting, and prints usage
-// (with examples) to stderr for -h.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set for a subcommand. Its -h prints usage (with examples) and
+// the flags to help, which is stdout (so "dist-example sim -h | less" works). The flag
+// package's own messages are discarded: parseFlags reports a bad flag in a line or two.
+func newFlagSet(name, usage string, help io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, strings.TrimLeft(usage, "\n"))
-		fmt.Fprintln(stderr, "\nFlags:")
-		fs.PrintDefaults()
+		fmt.Fprint(help, strings.TrimLeft(usage, "\n"))
+		fmt.Fprintln(help, "\nFlags:")
+		printFlags(help, fs)
 	}
 	return fs
 }
 
-// parseFlags parses args; a flag error becomes a usage error (exit 2), -h stays ErrHelp.
+// parseFlags parses args. -h prints the help and returns flag.ErrHelp (exit 0); a flag
+// the flag package rejects, or a stray argument, is a short usage error (exit 2) naming
+// the flag, what it accepts and where the help is.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q (all options are flags; see -h)", fs.Name(), fs.Arg(0))
+	help := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error; only -h wants it
+	err := fs.Parse(args)
+	fs.Usage = help
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		help()
+		return err
+	case err != nil:
+		return flagError(fs, err)
+	case fs.NArg() > 0:
+		return usagef("%s: unexpected argument %q (all options are flags; see dist-example %s -h)", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// The flag package's error messages, from which flagError takes the flag's name.
+var (
+	flagInvalid   = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): (.*)$`)
+	flagNoArg     = regexp.MustCompile(`^flag needs an argument: -(\S+)$`)
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(\S+)$`)
+)
+
+// flagError rewrites a flag package error as one line: the flag, the value, what the
+// flag accepts and "see dist-example NAME -h".
+func flagError(fs *flag.FlagSet, err error) error {
+	see := fmt.Sprintf("see dist-example %s -h", fs.Name())
+	msg := err.Error()
+	if m := flagInvalid.FindStringSubmatch(msg); m != nil {
+		why := ""
+		if strings.Contains(m[3], "out of range") {
+			why = "out of range; "
+		}
+		return usagef("%s: -%s %q: %swant %s (%s)", fs.Name(), m[2], m[1], why, flagAccepts(fs.Lookup(m[2])), see)
+	}
+	if m := flagNoArg.FindStringSubmatch(msg); m != nil {
+		return usagef("%s: -%s needs a value: %s (%s)", fs.Name(), m[1], flagAccepts(fs.Lookup(m[1])), see)
+	}
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, "-"+f.Name) })
+		return usagef("%s: unknown flag -%s; the flags are %s (%s)", fs.Name(), m[1], strings.Join(names, " "), see)
+	}
+	return usagef("%s: %v (%s)", fs.Name(), err, see)
+}
+
+// flagAccepts says what values a flag takes, from its type and its placeholder.
+func flagAccepts(f *flag.Flag) string {
+	if f == nil {
+		return "a value"
+	}
+	placeholder := flagPlaceholder(f)
+	switch f.Value.(flag.Getter).Get().(type) {
+	case time.Duration:
+		return "a duration with a unit, e.g. 30s, 10ms, 1h30m or 250us"
+	case bool:
+		return fmt.Sprintf("true or false, as -%s=false (-%s alone is true)", f.Name, f.Name)
+	case uint64, uint:
+		return "a whole number " + placeholder + " >= 0"
+	case int, int64:
+		return "a whole number " + placeholder
+	case float64:
+		return "a number"
+	}
+	return placeholder
+}
+
+// flagPlaceholder is what -h shows after a flag's name: the usage's `quoted` word, or
+// DUR for durations, N for numbers, TEXT for strings.
+func flagPlaceholder(f *flag.Flag) string {
+	name, _ := flag.UnquoteUsage(f)
+	switch name {
+	case "duration":
+		return "DUR"
+	case "int", "uint":
+		return "N"
+	case "float":
+		return "X"
+	case "string", "value":
+		return "TEXT"
+	}
+	return name
+}
+
+// printFlags lists the flags as flag.PrintDefaults does, with flagPlaceholder's names.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		_, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if p := flagPlaceholder(f); p != "" {
+			line += " " + p
+		}
+		if len(line) <= 4 {
+			line += "\t"
+		} else {
+			line += "\n    \t"
+		}
+		line += strings.ReplaceAll(usage, "\n", "\n    \t")
+		switch f.DefValue {
+		case "", "0", "0s", "false":
+		default:
+			if _, isString := f.Value.(flag.Getter).Get().(string); isString {
+				line += fmt.Sprintf(" (default %q)", f.DefValue)
+			} else {
+				line += fmt.Sprintf(" (default %v)", f.DefValue)
+			}
+		}
+		fmt.Fprintln(w, line)
+	})
 }

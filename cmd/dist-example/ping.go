@@ -47,13 +47,13 @@ func init() {
 }
 
 func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("ping", pingUsage, stderr)
-	addr := fs.String("addr", defaultEchoAddr, "UDP `host:port` of the echo server (IPv4 or IPv6)")
+	fs := newFlagSet("ping", pingUsage, stdout)
+	addr := fs.String("addr", defaultEchoAddr, "UDP `HOST:PORT` of the echo server (IPv4 or IPv6)")
 	interval := fs.Duration("interval", time.Second, "time between probes, >= 100us")
 	count := fs.Int64("count", 0, "probes to send, >= 0 (0 = until interrupted)")
-	size := fs.Int("size", 64, fmt.Sprintf("probe size in `bytes` (UDP payload), %d..%d", app.PingHeaderLen, app.PingMaxSize))
+	size := fs.Int("size", 64, fmt.Sprintf("probe size in `BYTES` (UDP payload), %d..%d", app.PingHeaderLen, app.PingMaxSize))
 	timeout := fs.Duration("timeout", time.Second, "how long to wait for replies after the last probe, > 0")
-	format := fs.String("format", "text", "output format: text, or json (an object per reply, the summary last)")
+	format := fs.String("format", "text", "output format, `text|json` (json: an object per reply, the summary last)")
 	plotFile := fs.String("plot", "", "also draw RTT over time and an RTT histogram into `FILE` (.png or .svg)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -78,6 +78,13 @@ func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
+	// The chart's file is opened before the first probe: a path that cannot be written
+	// fails now, not after the run.
+	plotOut, err := createOut("-plot", *plotFile)
+	if err != nil {
+		return err
+	}
+	defer plotOut.Discard() // unless closed below
 	conn, dst, err := realnet.Dial(*addr)
 	if err != nil {
 		return err
@@ -89,7 +96,7 @@ func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	out := pingPrinter{w: stdout, json: *format == "json", dst: dst}
 	var rec *pingRecorder
-	if *plotFile != "" {
+	if plotOut != nil {
 		rec = &pingRecorder{}
 	}
 	cfg := app.PingConfig{
@@ -113,7 +120,8 @@ func runPing(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if rec.truncated() {
 			fmt.Fprintf(stderr, "ping: -plot shows the first %d probes only\n", pingPlotMax)
 		}
-		if perr := plot.RTT(*plotFile, "ping "+dst.String(), rec.points); perr != nil {
+		plotOut.Fail(plot.WriteRTT(plotOut, plotFormat(*plotFile), "ping "+dst.String(), rec.points))
+		if perr := plotOut.Close(); perr != nil {
 			return errors.Join(err, perr)
 		}
 	}

@@ -168,12 +168,12 @@ func TestEchoFlagErrors(t *testing.T) {
 func TestPingEchoHelp(t *testing.T) {
 	for _, cmd := range []string{"ping", "echo"} {
 		t.Run(cmd, func(t *testing.T) {
-			var stderr bytes.Buffer
-			err := run(context.Background(), []string{cmd, "-h"}, io.Discard, &stderr)
+			var stdout bytes.Buffer
+			err := run(context.Background(), []string{cmd, "-h"}, &stdout, io.Discard)
 			require.ErrorIs(t, err, flag.ErrHelp)
 			assert.Equal(t, 0, exitCode(err, io.Discard))
-			assert.Contains(t, stderr.String(), "Examples:")
-			assert.Contains(t, stderr.String(), "-addr")
+			assert.Contains(t, stdout.String(), "Examples:")
+			assert.Contains(t, stdout.String(), "-addr HOST:PORT")
 		})
 	}
 }

@@ -73,22 +73,22 @@ type proxyFlags struct {
 	controlRemote bool
 }
 
-func parseProxyFlags(args []string, stderr io.Writer) (proxyFlags, error) {
+func parseProxyFlags(args []string, help io.Writer) (proxyFlags, error) {
 	var f proxyFlags
-	fs := newFlagSet("proxy", proxyUsage, stderr)
+	fs := newFlagSet("proxy", proxyUsage, help)
 	fs.StringVar(&f.cfg.Listen, "listen", "", "`HOST:PORT` clients send to (required; port 0 picks one, printed at start)")
 	fs.StringVar(&f.cfg.Upstream, "upstream", "", "`HOST:PORT` of the real server (required)")
-	fwd := fs.String("netem", "", "tc netem `text` impairing client->upstream, e.g. \"delay 20ms 5ms loss 2%\" (empty: none)")
-	rev := fs.String("reverse-netem", "", "tc netem `text` impairing upstream->client (empty: none)")
-	corr := fs.String("correlation", "stated", "how the links make the correlated draws of the profiles' CORR values: `stated` (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom, as a real qdisc: \"loss 10% 25%\" loses ~1.75%)")
+	fwd := fs.String("netem", "", "tc netem `TEXT` impairing client->upstream, e.g. \"delay 20ms 5ms loss 2%\" (empty: none)")
+	rev := fs.String("reverse-netem", "", "tc netem `TEXT` impairing upstream->client (empty: none)")
+	corr := fs.String("correlation", "stated", "how the links make the correlated draws of the profiles' CORR values, `stated|kernel`: stated (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom, as a real qdisc: \"loss 10% 25%\" loses ~1.75%)")
 	fs.Uint64Var(&f.cfg.Seed, "seed", 0, "seed of the random draws, `N` in 0..2^64-1 (default: random, printed at start)")
-	fs.DurationVar(&f.interval, "interval", 0, "print the counters every `duration` (0: only on SIGUSR1 and at exit)")
-	fs.StringVar(&f.format, "format", proxy.FormatText, "counters `format`: text or json (one object per line)")
+	fs.DurationVar(&f.interval, "interval", 0, "print the counters every `DUR` (0: only on SIGUSR1 and at exit)")
+	fs.StringVar(&f.format, "format", proxy.FormatText, "counters format, `text|json` (json: one object per line)")
 	fs.StringVar(&f.control, "control", "", "serve the control API on this loopback `HOST:PORT`, e.g. 127.0.0.1:8474 (empty: off)")
 	fs.BoolVar(&f.controlRemote, "control-allow-remote", false, "let -control listen on a non-loopback address (the API has no authentication)")
 	fs.IntVar(&f.cfg.MaxSessions, "max-sessions", proxy.DefaultMaxSessions, "most clients relayed at once; datagrams from more are dropped and counted (`N` >= 1)")
-	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client once none of its datagrams was read or written (either way) for this `long` (> 0)")
-	fs.IntVar(&f.cfg.ReadBuffer, "read-buffer", proxy.DefaultReadBuffer, "socket receive buffer to ask for, in `bytes` (> 0; the kernel may cap it)")
+	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client once none of its datagrams was read or written (either way) for this long, `DUR` > 0")
+	fs.IntVar(&f.cfg.ReadBuffer, "read-buffer", proxy.DefaultReadBuffer, "socket receive buffer to ask for, in `BYTES` (> 0; the kernel may cap it)")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -176,7 +176,7 @@ func udpAddrFlag(name, value, example string, zeroPortOK bool) (string, error) {
 }
 
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	f, err := parseProxyFlags(args, stderr)
+	f, err := parseProxyFlags(args, stdout)
 	if err != nil {
 		return err
 	}

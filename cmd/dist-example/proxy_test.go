@@ -68,11 +68,11 @@ func TestProxyFlagErrors(t *testing.T) {
 }
 
 func TestProxyHelpShowsExamples(t *testing.T) {
-	var stderr bytes.Buffer
-	err := runProxy(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	var stdout bytes.Buffer
+	err := runProxy(context.Background(), []string{"-h"}, &stdout, io.Discard)
 	require.ErrorIs(t, err, flag.ErrHelp)
-	assert.Contains(t, stderr.String(), "Examples:")
-	assert.Contains(t, stderr.String(), "-reverse-netem")
+	assert.Contains(t, stdout.String(), "Examples:")
+	assert.Contains(t, stdout.String(), "-reverse-netem TEXT")
 	assert.Equal(t, 0, exitCode(err, io.Discard))
 }
 

@@ -93,11 +93,11 @@ func init() {
 }
 
 func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("recv", recvUsage, stderr)
-	addr := fs.String("addr", defaultAddr, "UDP `host:port` to listen on (IPv4 or IPv6; port 0 picks one)")
+	fs := newFlagSet("recv", recvUsage, stdout)
+	addr := fs.String("addr", defaultAddr, "UDP `HOST:PORT` to listen on (IPv4 or IPv6; port 0 picks one)")
 	interval := fs.Duration("interval", time.Second, "summary interval, >= 1ms")
-	format := fs.String("format", "text", "output format: text or json (one object per line, totals last)")
-	rcvbuf := fs.Int("rcvbuf", defaultRcvbuf, "socket receive buffer to ask for, in `bytes` (0 keeps the kernel's default)")
+	format := fs.String("format", "text", "output format, `text|json` (json: one object per line, totals last)")
+	rcvbuf := fs.Int("rcvbuf", defaultRcvbuf, "socket receive buffer to ask for, in `BYTES` (0 keeps the kernel's default)")
 	plotFile := fs.String("plot", "", "on exit, draw per interval what was received, lost, duplicated and reordered into `FILE` (.png or .svg)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -118,6 +118,13 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
+	// The chart's file is opened before the receiver starts: a path that cannot be
+	// written fails now, not after the run.
+	plotOut, err := createOut("-plot", *plotFile)
+	if err != nil {
+		return err
+	}
+	defer plotOut.Discard() // unless closed below
 	conn, err := realnet.Listen(*addr)
 	if err != nil {
 		return err
@@ -141,7 +148,7 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer stop()
 	onSummary := summaryPrinter(stdout, *format)
 	var rec *recvRecorder
-	if *plotFile != "" {
+	if plotOut != nil {
 		rec = &recvRecorder{}
 		printed := onSummary
 		onSummary = func(s app.Summary) { printed(s); rec.add(s) }
@@ -167,9 +174,8 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if rec.truncated {
 			fmt.Fprintf(stderr, "recv: -plot shows the first %d intervals only\n", recvPlotMax)
 		}
-		if perr := plot.Intervals(*plotFile, "recv "+conn.LocalAddr().String(), rec.points); perr != nil {
-			err = errors.Join(err, perr)
-		}
+		plotOut.Fail(plot.WriteIntervals(plotOut, plotFormat(*plotFile), "recv "+conn.LocalAddr().String(), rec.points))
+		err = errors.Join(err, plotOut.Close())
 	}
 	return err
 }

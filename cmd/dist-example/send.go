@@ -30,8 +30,8 @@ func init() {
 }
 
 func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("send", sendUsage, stderr)
-	addr := fs.String("addr", defaultAddr, "destination UDP `host:port` (IPv4 or IPv6)")
+	fs := newFlagSet("send", sendUsage, stdout)
+	addr := fs.String("addr", defaultAddr, "destination UDP `HOST:PORT` (IPv4 or IPv6)")
 	interval := fs.Duration("interval", 100*time.Millisecond, "time between datagrams, >= 0 (0 = as fast as possible)")
 	count := fs.Int64("count", 0, "datagrams to send, >= 0 (0 = until interrupted)")
 	start := fs.Int64("start", 0, "first number to send")

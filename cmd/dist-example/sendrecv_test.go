@@ -52,16 +52,16 @@ func TestSendRecvFlagErrors(t *testing.T) {
 	}{
 		{"send unknown flag", []string{"send", "-no-such-flag"}, "no-such-flag"},
 		{"send negative interval", []string{"send", "-interval", "-5s"}, "-interval -5s: want a duration >= 0"},
-		{"send bad interval", []string{"send", "-interval", "fast"}, `invalid value "fast" for flag -interval`},
+		{"send bad interval", []string{"send", "-interval", "fast"}, `send: -interval "fast": want a duration with a unit, e.g. 30s`},
 		{"send negative count", []string{"send", "-count", "-1"}, "-count -1: want a number >= 0"},
 		{"send stray argument", []string{"send", "now"}, `unexpected argument "now"`},
 		{"recv zero interval", []string{"recv", "-interval", "0s"}, "-interval 0s: want a duration >= 1ms"},
 		{"recv interval below 1ms", []string{"recv", "-interval", "1us"}, "-interval 1µs: want a duration >= 1ms"},
 		{"recv bad format", []string{"recv", "-format", "xml"}, `-format "xml": want text or json`},
 		{"recv negative rcvbuf", []string{"recv", "-rcvbuf", "-1"}, "-rcvbuf -1: want a number of bytes >= 0"},
-		{"recv unknown flag", []string{"recv", "-count", "3"}, "flag provided but not defined: -count"},
+		{"recv unknown flag", []string{"recv", "-count", "3"}, "recv: unknown flag -count; the flags are -addr -format -interval -plot -rcvbuf (see dist-example recv -h)"},
 		{"recv stray argument", []string{"recv", "json"}, `unexpected argument "json"`},
-		{"send bad start", []string{"send", "-start", "2^63"}, `invalid value "2^63" for flag -start`},
+		{"send bad start", []string{"send", "-start", "2^63"}, `send: -start "2^63": want a whole number N (see dist-example send -h)`},
 		{"send addr without port", []string{"send", "-addr", "garbage"}, `-addr "garbage": address garbage: missing port in address; want host:port`},
 		{"recv addr without port", []string{"recv", "-addr", "127.0.0.1"}, `-addr "127.0.0.1": address 127.0.0.1: missing port in address; want host:port`},
 		{"send port 0", []string{"send", "-addr", "127.0.0.1:0"}, `-addr "127.0.0.1:0": port 0 is not in 1..65535`},
@@ -81,12 +81,13 @@ func TestSendRecvFlagErrors(t *testing.T) {
 func TestSendRecvHelp(t *testing.T) {
 	for _, cmd := range []string{"send", "recv"} {
 		t.Run(cmd, func(t *testing.T) {
-			code, _, stderr := runCmd(context.Background(), cmd, "-h")
+			code, stdout, stderr := runCmd(context.Background(), cmd, "-h")
 			assert.Equal(t, 0, code)
-			assert.Contains(t, stderr, "usage: dist-example "+cmd)
-			assert.Contains(t, stderr, "Examples:")
-			assert.Contains(t, stderr, "-addr")
-			assert.Contains(t, stderr, "-interval")
+			assert.Empty(t, stderr, "-h writes to stdout")
+			assert.Contains(t, stdout, "usage: dist-example "+cmd)
+			assert.Contains(t, stdout, "Examples:")
+			assert.Contains(t, stdout, "-addr HOST:PORT")
+			assert.Contains(t, stdout, "-interval DUR")
 		})
 	}
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -66,20 +66,48 @@ type simOptions struct {
 	plot     string
 	check    bool
 	pingSize int
+	files    simFiles // the output files, opened by runSim
 }
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseSimFlags(args, stderr)
+	o, err := parseSimFlags(args, stdout)
 	if err != nil {
 		return err
 	}
-	out := bufio.NewWriterSize(stdout, 64<<10)
-	defer out.Flush()
-	if !o.check {
-		_, err := simOnce(o, out, nil)
+	// Every output file is opened before the run: a path that cannot be written fails now.
+	var outs outFiles
+	if err := o.files.create(&outs, o); err != nil {
+		outs.closeAll(false)
 		return err
 	}
-	return checkDeterminism(o, out, simOnce)
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	if !o.check {
+		_, err = simOnce(o, out, nil)
+	} else {
+		err = checkDeterminism(o, out, simOnce)
+	}
+	err = errors.Join(err, outs.closeAll(err == nil))
+	if ferr := out.Flush(); ferr != nil {
+		err = errors.Join(err, fmt.Errorf("writing the report: %w", ferr))
+	}
+	return err
+}
+
+// simFiles are sim's output files, opened before the run; nil when not asked for.
+type simFiles struct {
+	trace, pcap, plot *outFile
+}
+
+// create opens the files o names, adding them to outs.
+func (f *simFiles) create(outs *outFiles, o *simOptions) (err error) {
+	if f.trace, err = outs.create("-trace", o.trace); err != nil {
+		return err
+	}
+	if f.pcap, err = outs.create("-pcap", o.pcap); err != nil {
+		return err
+	}
+	f.plot, err = outs.create("-plot", o.plot)
+	return err
 }
 
 // runID identifies a run: the fingerprint of its events and how many there were.
@@ -88,22 +116,22 @@ type runID struct {
 	events      int
 }
 
-func parseSimFlags(args []string, stderr io.Writer) (*simOptions, error) {
-	fs := newFlagSet("sim", simUsage, stderr)
-	seed := fs.Uint64("seed", 0, "the simulation's seed (default: a random one, printed first)")
+func parseSimFlags(args []string, help io.Writer) (*simOptions, error) {
+	fs := newFlagSet("sim", simUsage, help)
+	seed := fs.Uint64("seed", 0, "the simulation's seed, `N` in 0..2^64-1 (default: a random one, printed first)")
 	duration := fs.Duration("duration", 30*time.Second, "virtual time the sender sends for, > 0; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
 	sendIv := fs.Duration("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
 	interval := fs.Duration("interval", 5*time.Second, "receiver summary interval, > 0")
-	netemText := fs.String("netem", defaultNetem, "the link's impairments, as `text` after \"tc qdisc add dev DEV root netem\"")
-	faults := fs.String("faults", "", "scheduled `faults`: partition@T, heal@T, restart@T down=D start=N, jump@T start=N (comma-separated)")
-	format := fs.String("format", "text", "output format: text or json (summaries as recv prints them)")
-	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `file`")
-	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `file` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps)")
-	plotPath := fs.String("plot", "", "draw the per-interval counts to `file` (.png or .svg)")
+	netemText := fs.String("netem", defaultNetem, "the link's impairments, as the `TEXT` after \"tc qdisc add dev DEV root netem\"")
+	faults := fs.String("faults", "", "scheduled faults, a comma-separated `LIST`: partition@T, heal@T, restart@T down=D start=N, jump@T start=N")
+	format := fs.String("format", "text", "output format, `text|json` (json: the summaries as recv prints them)")
+	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `FILE`")
+	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `FILE` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps; tshark: -d udp.port==2345,data)")
+	plotPath := fs.String("plot", "", "draw the per-interval counts to `FILE` (.png or .svg)")
 	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
-	appName := fs.String("app", "stream", "what runs on the hosts: stream (send/recv) or ping (ping/echo)")
-	pingSize := fs.Int("size", 64, "ping probe size in bytes (with -app ping)")
-	corrName := fs.String("correlation", "stated", "how the link makes the correlated draws of -netem's CORR values: `stated` (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom: \"loss 10% 25%\" loses ~1.75%, as a real qdisc)")
+	appName := fs.String("app", "stream", "what runs on the hosts: `stream|ping`: stream (send/recv) or ping (ping/echo)")
+	pingSize := fs.Int("size", 64, "ping probe size in `BYTES` (with -app ping)")
+	corrName := fs.String("correlation", "stated", "how the link makes the correlated draws of -netem's CORR values, `stated|kernel`: stated (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom: \"loss 10% 25%\" loses ~1.75%, as a real qdisc)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -200,26 +228,13 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 
 // simOnce runs the scenario once and writes the whole report to w; extraTrace, if not
 // nil, also gets the text trace (the determinism check compares it).
-func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (id runID, err error) {
+func simOnce(o *simOptions, w io.Writer, extraTrace io.Writer) (runID, error) {
 	var traces []io.Writer
 	if extraTrace != nil {
 		traces = append(traces, extraTrace)
 	}
-	if o.trace != "" {
-		f, err := os.Create(o.trace)
-		if err != nil {
-			return runID{}, fmt.Errorf("-trace: %w", err)
-		}
-		bw := bufio.NewWriterSize(f, 256<<10)
-		defer func() {
-			if ferr := bw.Flush(); ferr != nil && err == nil {
-				err = fmt.Errorf("-trace: %w", ferr)
-			}
-			if cerr := f.Close(); cerr != nil && err == nil {
-				err = fmt.Errorf("-trace: %w", cerr)
-			}
-		}()
-		traces = append(traces, bw)
+	if o.files.trace != nil {
+		traces = append(traces, o.files.trace)
 	}
 	cfg := o.cfg
 	switch len(traces) {

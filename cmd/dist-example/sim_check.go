@@ -23,6 +23,7 @@ func checkDeterminism(o *simOptions, out io.Writer, run simRunner) error {
 	}
 	o2 := *o
 	o2.trace, o2.pcap, o2.plot = "", "", "" // the files are the first run's
+	o2.files = simFiles{}
 	id2, err := run(&o2, &report2, nil)
 	if err != nil {
 		return fmt.Errorf("second run: %w", err)

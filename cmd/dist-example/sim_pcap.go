@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
+	"io"
 	"net"
 	"net/netip"
-	"os"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -18,32 +16,26 @@ import (
 // pcapSnaplen is the capture length: any UDP datagram over IPv4 fits whole.
 const pcapSnaplen = 65536
 
-// pcapFile writes what host2's socket received as a classic pcap file (microsecond
+// pcapWriter writes what host2's socket received as a classic pcap file (microsecond
 // timestamps, the format every tool reads): one Ethernet/IPv4/UDP frame per datagram,
 // stamped with Epoch plus the virtual time of its delivery. The capture point is host2's
 // receive side, so a datagram the link lost is absent and a duplicate appears twice,
 // just as tcpdump on the receiving host would show them.
-type pcapFile struct {
-	f   *os.File
-	bw  *bufio.Writer
+//
+// Wireshark and tshark take UDP port 2345 for KNET and show every frame as malformed;
+// "tshark -d udp.port==2345,data" shows the payloads as data.
+type pcapWriter struct {
 	w   *pcapgo.Writer
 	buf gopacket.SerializeBuffer
 	id  uint16
-	err error
+	err error // the first error; add does nothing after it
 }
 
-func createPcap(path string) (*pcapFile, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("-pcap: %w", err)
-	}
-	p := &pcapFile{f: f, bw: bufio.NewWriterSize(f, 256<<10), buf: gopacket.NewSerializeBuffer()}
-	p.w = pcapgo.NewWriter(p.bw)
-	if err := p.w.WriteFileHeader(pcapSnaplen, layers.LinkTypeEthernet); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("-pcap: %w", err)
-	}
-	return p, nil
+// newPcap writes the file header to w; an error is kept in err.
+func newPcap(w io.Writer) *pcapWriter {
+	p := &pcapWriter{w: pcapgo.NewWriter(w), buf: gopacket.NewSerializeBuffer()}
+	p.err = p.w.WriteFileHeader(pcapSnaplen, layers.LinkTypeEthernet)
+	return p
 }
 
 // macOf makes a locally administered MAC address from an IPv4 address, so each simulated
@@ -54,7 +46,7 @@ func macOf(a netip.Addr) net.HardwareAddr {
 }
 
 // add captures one datagram; the first error is kept for close.
-func (p *pcapFile) add(r scenario.Read) {
+func (p *pcapWriter) add(r scenario.Read) {
 	if p.err != nil {
 		return
 	}
@@ -75,18 +67,4 @@ func (p *pcapFile) add(r scenario.Read) {
 	frame := p.buf.Bytes()
 	ci := gopacket.CaptureInfo{Timestamp: simnet.Epoch.Add(r.At), CaptureLength: len(frame), Length: len(frame)}
 	p.err = p.w.WritePacket(ci, frame)
-}
-
-func (p *pcapFile) close() error {
-	err := p.err
-	if ferr := p.bw.Flush(); err == nil {
-		err = ferr
-	}
-	if cerr := p.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("-pcap: %w", err)
-	}
-	return nil
 }

@@ -28,7 +28,7 @@ func checkSimPing(o *simOptions) error {
 func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	simHeader(o, w)
 	var rec *pingRecorder
-	if o.plot != "" {
+	if o.files.plot != nil {
 		rec = &pingRecorder{}
 	}
 	pcfg := scenario.PingConfig{Seed: cfg.Seed, Profile: cfg.Profile, Correlation: cfg.Correlation, Duration: cfg.Duration,
@@ -58,9 +58,7 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	}
 	if rec != nil {
 		title := fmt.Sprintf("sim ping seed %d: %s", o.cfg.Seed, netemOrNone(o.netem))
-		if err := plot.RTT(o.plot, title, rec.points); err != nil {
-			return runID{}, fmt.Errorf("-plot: %w", err)
-		}
+		o.files.plot.Fail(plot.WriteRTT(o.files.plot, plotFormat(o.plot), title, rec.points))
 	}
 	return runID{res.Fingerprint, res.TraceEvents}, nil
 }

@@ -18,19 +18,14 @@ import (
 func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	simHeader(o, w)
 	cfg.OnSummary = summaryPrinter(w, o.format)
-	var pc *pcapFile
-	if o.pcap != "" {
-		var err error
-		if pc, err = createPcap(o.pcap); err != nil {
-			return runID{}, err
-		}
+	var pc *pcapWriter
+	if o.files.pcap != nil {
+		pc = newPcap(o.files.pcap)
 		cfg.OnRead = pc.add
 	}
 	res, err := scenario.Run(cfg)
 	if pc != nil {
-		if cerr := pc.close(); err == nil && cerr != nil {
-			err = cerr
-		}
+		o.files.pcap.Fail(pc.err)
 	}
 	if err != nil {
 		return runID{}, err
@@ -40,10 +35,9 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	} else {
 		simTailText(o, w, res)
 	}
-	if o.plot != "" {
-		if err := plot.Intervals(o.plot, "sim seed "+fmt.Sprint(o.cfg.Seed)+": "+o.netem, intervalPoints(res.Summaries)); err != nil {
-			return runID{}, fmt.Errorf("-plot: %w", err)
-		}
+	if o.files.plot != nil {
+		title := "sim seed " + fmt.Sprint(o.cfg.Seed) + ": " + o.netem
+		o.files.plot.Fail(plot.WriteIntervals(o.files.plot, plotFormat(o.plot), title, intervalPoints(res.Summaries)))
 	}
 	return runID{res.Fingerprint, res.TraceEvents}, nil
 }

@@ -83,7 +83,7 @@ func TestSimFlagErrors(t *testing.T) {
 	}{
 		{"zero duration", []string{"-duration", "0s"}, "-duration 0s: want a virtual time > 0"},
 		{"negative duration", []string{"-duration", "-1s"}, "-duration -1s"},
-		{"bad duration", []string{"-duration", "long"}, `invalid value "long" for flag -duration`},
+		{"bad duration", []string{"-duration", "long"}, `sim: -duration "long": want a duration with a unit, e.g. 30s, 10ms, 1h30m or 250us (see dist-example sim -h)`},
 		{"zero send interval", []string{"-send-interval", "0s"}, "-send-interval 0s: want a duration > 0"},
 		{"zero interval", []string{"-interval", "0s"}, "-interval 0s: want a duration > 0"},
 		{"too many datagrams", []string{"-duration", "1000h", "-send-interval", "1us"}, "want at most 10000000"},
@@ -114,10 +114,14 @@ func TestSimFlagErrors(t *testing.T) {
 }
 
 func TestSimHelp(t *testing.T) {
-	code, _, errOut := runCmd(context.Background(), "sim", "-h")
+	code, out, errOut := runCmd(context.Background(), "sim", "-h")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, errOut, "Examples:")
-	assert.Contains(t, errOut, "-check-determinism")
+	assert.Empty(t, errOut, "-h writes to stdout, so sim -h | less works")
+	assert.Contains(t, out, "Examples:")
+	assert.Contains(t, out, "-check-determinism")
+	for _, p := range []string{"-seed N", "-plot FILE", "-trace FILE", "-format text|json", "-correlation stated|kernel", "-duration DUR"} {
+		assert.Contains(t, out, "\n  "+p+"\n", "placeholders are the same in every subcommand")
+	}
 }
 
 var replayLine = regexp.MustCompile(`^seed (\d+) \(replay: dist-example (sim .*)\)$`)
