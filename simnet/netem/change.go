@@ -115,7 +115,9 @@ func (l *Link[T]) apply(p Profile, r resets) {
 		l.loss.state = 1
 	}
 	if r.slot {
-		l.slot = slotState{on: p.Slot.enabled(), pending: p.Slot.enabled()}
+		// get_slot: a configured slot opens now with its full budget, like every later one.
+		l.slot = slotState{on: p.Slot.enabled(), pending: p.Slot.enabled(),
+			packets: budget(p.Slot.Packets), bytes: budget(p.Slot.Bytes)}
 	}
 	if r.seed && p.SeedSet {
 		seedPCG(&l.rng, p.Seed, streamSeed)

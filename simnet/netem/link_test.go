@@ -307,3 +307,35 @@ func TestTables(t *testing.T) {
 	assert.InDelta(t, 1, math.Sqrt(sum/distSize)/distScale, 0.02, "normal table has unit spread")
 	assert.Nil(t, tableFor(DistUniform))
 }
+
+// Every slot opens with its full budget, the first one included (the kernel's get_slot
+// sets it on configuration, get_slot_next on every later slot), and so does the slot a
+// change adds: ten packets enqueued at once leave in groups of the budget.
+func TestSlotBudgetFromTheFirstSlot(t *testing.T) {
+	groups := func(l *Link[int]) []int {
+		var out []int
+		last := time.Duration(-1)
+		for _, d := range drive(t, l, make([]time.Duration, 10), fixedSize(100)) {
+			if d.at != last {
+				out = append(out, 0)
+				last = d.at
+			}
+			out[len(out)-1]++
+		}
+		return out
+	}
+	for text, want := range map[string][]int{
+		"slot 10ms 20ms packets 5":                    {5, 5},
+		"slot 10ms 20ms":                              {10},
+		"slot 10ms 20ms bytes 300":                    {3, 3, 3, 1},
+		"slot 10ms packets 3 bytes 250":               {3, 3, 3, 1}, // the packet that overdraws the bytes still leaves
+		"slot 10ms packets 2 bytes 250":               {2, 2, 2, 2, 2},
+		"slot distribution normal 10ms 2ms packets 4": {4, 4, 2},
+	} {
+		assert.Equal(t, want, groups(NewLink[int](mustParse(t, text), 1)), text)
+	}
+	// A change that adds a slot opens it now with its budget too.
+	l := NewLink[int](mustParse(t, "delay 1ms"), 1)
+	l.SetProfile(mustParse(t, "delay 1ms slot 10ms 20ms packets 5"))
+	assert.Equal(t, []int{5, 5}, groups(l))
+}

@@ -2,6 +2,8 @@ package netem
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +65,10 @@ func TestParseValid(t *testing.T) {
 		{"seed", "seed 18446744073709551615", Profile{Seed: 1<<64 - 1, SeedSet: true}, "seed 18446744073709551615"},
 		{"tiny percent", "loss 0.0000001%", Profile{Loss: Loss{Model: LossRandom, P: 4}}, "loss 0.0000001%"},
 		{"hundred", "duplicate 100", Profile{Duplicate: Always}, "duplicate 100%"},
+		{"rate 0 is no rate limit", "rate 0", Profile{}, ""},
+		{"rate 0 in any unit", "delay 1ms rate 0mbit", Profile{Delay: time.Millisecond}, "delay 1ms"},
+		{"30% rounds half to even as tc's rint", "loss 30%", Profile{Loss: Loss{Model: LossRandom, P: 1288490188}}, "loss 30%"},
+		{"70% rounds half to even as tc's rint", "loss 70%", Profile{Loss: Loss{Model: LossRandom, P: 3006477106}}, "loss 70%"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -100,6 +106,7 @@ func TestParseInvalid(t *testing.T) {
 		{"duplicate correlation alone", "duplicate 1% 25%", "25%", "tc sends a duplicate correlation only"},
 		{"rate percent", "rate 50%", "50%", "needs a real device"},
 		{"rate too small", "rate 7bit", "7bit", "below 8bit"},
+		{"rate 0 with overhead", "rate 0 14", "rate", "overheads need a nonzero rate"},
 		{"rate unit", "rate 10mb", "10mb", `unknown rate unit "mb"`},
 		{"limit zero", "limit 0", "0", "0 would drop every packet"},
 		{"limit too big", "limit 5g", "5g", "too large"},
@@ -189,4 +196,29 @@ func TestPercentFormatting(t *testing.T) {
 	assert.Equal(t, "0.1%", Percent(0.1).String())
 	assert.Equal(t, "100%", Always.String())
 	assert.Equal(t, "0%", Prob(0).String())
+}
+
+// Percentages become tc's fixed point exactly as tc's set_percent computes it in
+// doubles, rint(strtod(text)/100·UINT32_MAX): every percentage with up to three
+// decimals, and every 97th with five (also through Percent, which takes the float).
+func TestPercentAsTcRint(t *testing.T) {
+	tc := func(s string) Prob {
+		f, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		return Prob(math.RoundToEven(f / 100 * float64(math.MaxUint32)))
+	}
+	check := func(s string) {
+		got, reason := parsePercent(s + "%")
+		require.Empty(t, reason, s)
+		require.Equal(t, tc(s), got, "%s%%", s)
+	}
+	for i := 0; i <= 100_000; i++ {
+		check(strconv.FormatFloat(float64(i)/1000, 'f', 3, 64))
+	}
+	for i := 0; i <= 10_000_000; i += 97 {
+		s := strconv.FormatFloat(float64(i)/100_000, 'f', 5, 64)
+		check(s)
+		f, _ := strconv.ParseFloat(s, 64)
+		require.Equal(t, tc(s), Percent(f), "Percent(%s)", s)
+	}
 }

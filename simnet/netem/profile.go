@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Prob is a probability in tc's fixed point: round(fraction·(2^32−1)). An event with
+// Prob is a probability in tc's fixed point: rint(fraction·(2^32−1)), an exact half to even. An event with
 // probability p fires when a 32-bit draw R satisfies R ≤ p, except that 0 never fires;
 // so Always (100%) always fires. Keeping tc's representation makes "5%" mean exactly
 // what it means to the kernel, and makes String/Parse round-trip exact.
@@ -16,7 +16,8 @@ type Prob uint32
 // Always is 100%.
 const Always Prob = math.MaxUint32
 
-// Percent converts a percentage (0..100, clamped) to a Prob, rounding to nearest.
+// Percent converts a percentage (0..100, clamped) to a Prob as tc does,
+// rint(pct/100·(2^32−1)): to nearest, an exact half to even.
 func Percent(pct float64) Prob {
 	switch {
 	case !(pct > 0): // also NaN
@@ -24,7 +25,7 @@ func Percent(pct float64) Prob {
 	case pct >= 100:
 		return Always
 	}
-	return Prob(math.Round(pct / 100 * float64(Always)))
+	return Prob(math.RoundToEven(pct / 100 * float64(Always)))
 }
 
 // Percent returns p as a percentage.
@@ -171,7 +172,7 @@ func (p Profile) check() (keyword, reason string) {
 		return "gap", "gap needs a reorder probability (e.g. reorder 100% gap 5)"
 	}
 	if p.Rate.Bytes == 0 && p.Rate != (Rate{}) {
-		return "rate", "packet and cell overheads need a rate"
+		return "rate", "packet and cell overheads need a nonzero rate (rate 0 is no rate limit, which charges nothing)"
 	}
 	if p.Rate.Bytes > maxRateBytes {
 		return "rate", fmt.Sprintf("rate above %d bytes/s", uint64(maxRateBytes))

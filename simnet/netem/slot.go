@@ -7,7 +7,9 @@ import (
 )
 
 // slotState is netem's slot machinery: packets leave only once the current slot has
-// opened (next ≤ now), and each slot has a packet and byte budget.
+// opened (next ≤ now), and each slot has a packet and byte budget. Every slot, the first
+// one that configuration opens included, starts with the full budget (get_slot and
+// get_slot_next both set it).
 type slotState struct {
 	on      bool
 	pending bool  // configured but not yet opened: opens at the next call's now

@@ -48,12 +48,26 @@ func roundRat(r *big.Rat) *big.Int {
 	return n.Quo(n, d)
 }
 
+// rintRat rounds r ≥ 0 to the nearest integer, halves to even, as C's rint does in tc.
+func rintRat(r *big.Rat) *big.Int {
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
+	switch c := m.Lsh(m, 1).Cmp(r.Denom()); {
+	case c > 0, c == 0 && q.Bit(0) == 1:
+		q.Add(q, big.NewInt(1))
+	}
+	return q
+}
+
 var (
 	ratAlways  = new(big.Rat).SetInt64(int64(Always))
 	ratHundred = big.NewRat(100, 1)
 )
 
-// parsePercent reads tc's PCT: a number from 0 to 100, optionally followed by "%".
+// parsePercent reads tc's PCT: a number from 0 to 100, optionally followed by "%". The
+// fraction of 2^32−1 is rounded as tc's set_percent does, rint(per·UINT32_MAX), so an
+// exact half goes to the even neighbour: 30% is 1288490188 (tc computes in doubles; for
+// every percentage with up to five decimals that gives the same as this exact rounding,
+// which a test checks).
 func parsePercent(tok string) (Prob, string) {
 	num, suffix := splitNumber(tok)
 	r, ok := decimal(num)
@@ -65,7 +79,7 @@ func parsePercent(tok string) (Prob, string) {
 	}
 	v := new(big.Rat).Quo(r, ratHundred)
 	v.Mul(v, ratAlways)
-	return Prob(roundRat(v).Uint64()), ""
+	return Prob(rintRat(v).Uint64()), ""
 }
 
 var timeUnits = []struct {
@@ -116,7 +130,8 @@ var rateUnits = []struct {
 }
 
 // parseRate reads tc's RATE into bytes per second (truncating, as tc does). Units are
-// case-insensitive, so "mbps" is megabytes; a bare number is bit/s.
+// case-insensitive, so "mbps" is megabytes; a bare number is bit/s. 0 (in any unit) is
+// no rate limit, as in tc and the kernel.
 func parseRate(tok string) (uint64, string) {
 	if strings.Contains(tok, "%") {
 		return 0, "a rate as a percentage of the device speed needs a real device; give an absolute rate (e.g. 10mbit)"
@@ -143,8 +158,11 @@ func parseRate(tok string) (uint64, string) {
 	v.Quo(v, big.NewRat(8, 1))
 	n := new(big.Int).Quo(v.Num(), v.Denom())
 	switch {
+	case n.Sign() == 0 && r.Sign() == 0:
+		return 0, "" // as tc and the kernel take it: no rate limit
 	case n.Sign() == 0:
-		return 0, "rate below 8bit (1 byte/s)"
+		return 0, "rate below 8bit (1 byte/s), which tc would truncate to 0, no rate limit; " +
+			"write rate 0 for no limit, or at least 8bit"
 	case !n.IsUint64() || n.Uint64() > maxRateBytes:
 		return 0, "rate too large"
 	}
