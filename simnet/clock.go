@@ -25,7 +25,7 @@ var _ transport.Clock = (*Clock)(nil)
 
 // Now returns Epoch plus the network's virtual time. It may be called from anywhere.
 func (c *Clock) Now() time.Time {
-	return Epoch.Add(c.n.Elapsed())
+	return c.n.epoch.Add(c.n.Elapsed())
 }
 
 // Since returns the virtual time elapsed since t.
@@ -36,6 +36,10 @@ func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 // advance the clock for it (use Network.RunFor from test code).
 func (c *Clock) Sleep(d time.Duration) {
 	n := c.n
+	if n.st != nil {
+		n.stSleep(d)
+		return
+	}
 	n.mu.Lock()
 	g := n.cur
 	if g == nil {
@@ -72,7 +76,7 @@ type Timer struct {
 // never runs.
 func (c *Clock) AfterFunc(d time.Duration, f func()) *Timer {
 	n := c.n
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	n.nextTimer++
 	if n.closed { // nothing will run: an inert timer whose Stop reports false

@@ -26,7 +26,12 @@ type Conn struct {
 	head    int
 	qlen    int
 	qBytes  int
-	readers []*gor // waiting in ReadFrom, first come first served
+	readers []*gor        // waiting in ReadFrom, first come first served
+	wake    chan struct{} // synctest mode: closed when the conn changes, to wake its readers
+	recvBuf int           // receive buffer in bytes (SetReadBuffer; Config.RecvBuffer at first)
+
+	remote   *net.UDPAddr // the peer of a conn made by Dial, else nil (read-only)
+	remoteAP netip.AddrPort
 
 	rdl, wdl       time.Duration // deadlines, as virtual times
 	hasRdl, hasWdl bool
@@ -48,6 +53,8 @@ func newConn(h *Host, port uint16) *Conn {
 		n: h.n, h: h, port: port,
 		addr: &net.UDPAddr{IP: ip, Port: int(port)},
 		peer: &net.UDPAddr{IP: h.addr.AsSlice(), Port: int(port)},
+
+		recvBuf: h.n.recvBuf,
 	}
 }
 
@@ -89,7 +96,7 @@ func (c *Conn) ReadFromUDPAddrPort(p []byte) (int, netip.AddrPort, error) {
 
 func (c *Conn) read(p []byte) (int, *Conn, error) {
 	n := c.n
-	n.mu.Lock()
+	n.lock()
 	for {
 		if c.closed != nil {
 			c.passOnLocked()
@@ -107,6 +114,10 @@ func (c *Conn) read(p []byte) (int, *Conn, error) {
 			n.pool.put(d.data)
 			n.mu.Unlock()
 			return k, d.from, nil
+		}
+		if n.st != nil {
+			c.stWaitLocked()
+			continue
 		}
 		g := n.cur
 		if g == nil {
@@ -151,7 +162,7 @@ func (c *Conn) removeReaderLocked(g *gor) {
 // full, and wakes a waiting reader.
 func (c *Conn) enqueueLocked(data []byte, from *Conn) bool {
 	cost := len(data) + DatagramOverhead
-	if c.qBytes+cost > c.n.recvBuf {
+	if c.qBytes+cost > c.recvBuf {
 		return false
 	}
 	if c.qlen == len(c.q) {
@@ -160,6 +171,7 @@ func (c *Conn) enqueueLocked(data []byte, from *Conn) bool {
 	c.q[(c.head+c.qlen)&(len(c.q)-1)] = dgram{data: data, from: from}
 	c.qlen++
 	c.qBytes += cost
+	c.stWakeLocked()
 	if len(c.readers) > 0 {
 		c.wakeReaderLocked()
 	}
@@ -197,7 +209,7 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if err != nil {
 		return 0, c.opErr("write", addr, err)
 	}
-	n.mu.Lock()
+	n.lock()
 	if c.closed != nil {
 		n.mu.Unlock()
 		return 0, c.opErr("write", addr, c.closed)
@@ -279,7 +291,7 @@ func destOf(addr net.Addr) (ip [4]byte, port uint16, name string, err error) {
 // Close closes the conn and frees its port; a ReadFrom blocked on it returns net.ErrClosed.
 func (c *Conn) Close() error {
 	n := c.n
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	if c.closed != nil {
 		return c.opErr("close", nil, net.ErrClosed)
@@ -296,6 +308,7 @@ func (c *Conn) closeLocked(err error) {
 	for c.qlen > 0 {
 		c.n.pool.put(c.popLocked().data)
 	}
+	c.stWakeLocked()
 	for len(c.readers) > 0 {
 		c.wakeReaderLocked()
 	}
@@ -314,12 +327,13 @@ func (c *Conn) SetDeadline(t time.Time) error {
 // (Epoch plus virtual time). Blocked readers see the new deadline at once.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	n := c.n
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	if c.closed != nil {
 		return c.opErr("set", nil, c.closed)
 	}
-	c.rdl, c.hasRdl = virtualTime(t)
+	c.rdl, c.hasRdl = n.virtualTime(t)
+	c.stWakeLocked()
 	for len(c.readers) > 0 {
 		c.wakeReaderLocked() // they re-check and re-arm with the new deadline
 	}
@@ -330,18 +344,18 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // so it matters only once it has passed.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	n := c.n
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	if c.closed != nil {
 		return c.opErr("set", nil, c.closed)
 	}
-	c.wdl, c.hasWdl = virtualTime(t)
+	c.wdl, c.hasWdl = n.virtualTime(t)
 	return nil
 }
 
-func virtualTime(t time.Time) (time.Duration, bool) {
+func (n *Network) virtualTime(t time.Time) (time.Duration, bool) {
 	if t.IsZero() {
 		return 0, false
 	}
-	return t.Sub(Epoch), true
+	return t.Sub(n.epoch), true
 }

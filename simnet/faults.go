@@ -38,7 +38,7 @@ func (n *Network) PartitionOneWay(from, to []string) error {
 }
 
 func (n *Network) partition(op string, a, b []string, both bool) error {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	ha, err := n.hostsLocked(op, a)
 	if err != nil {
@@ -67,7 +67,7 @@ func (n *Network) partition(op string, a, b []string, both bool) error {
 // Heal removes every partition at once, whichever call made it (there is no healing
 // of one partition alone); downed links stay down.
 func (n *Network) Heal() {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	for k, why := range n.blocked {
 		if why &^= blockPartition; why == 0 {
@@ -96,7 +96,7 @@ func (n *Network) LinkDownOneWay(src, dst string) error {
 func (n *Network) LinkUp(a, b string) error { return n.linkUpDown("LinkUp", a, b, false, true) }
 
 func (n *Network) linkUpDown(op, a, b string, down, both bool) error {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked(op, []string{a, b})
 	if err != nil {
@@ -138,7 +138,7 @@ func (n *Network) setBlockLocked(src, dst *Host, r blockReason, on bool) {
 // it sent before the crash are still delivered: simnet's link queue is the wire, where a
 // real host's netem queue would be lost with the host.
 func (n *Network) Crash(name string) error {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	h, err := n.lookupLocked(name)
 	if err != nil {
@@ -152,7 +152,7 @@ func (n *Network) Crash(name string) error {
 
 // Restart brings a crashed host back with no conns; programs listen again.
 func (n *Network) Restart(name string) error {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	h, err := n.lookupLocked(name)
 	if err != nil {

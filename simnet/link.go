@@ -162,7 +162,7 @@ func (n *Network) arriveLocked(l *link, p netem.Packet[meta]) {
 		return
 	}
 	c := dst.ports[p.Meta.dstPort]
-	if c == nil {
+	if c == nil || !c.fromPeerLocked(p.Meta.from) {
 		l.noListener++
 		n.trace.arrive(n.now, l, &p, EvNoPort)
 		n.pool.put(p.Data)

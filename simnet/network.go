@@ -44,6 +44,11 @@ type Config struct {
 	// netem.CorrelationKernel (Linux's get_crandom, to match a real qdisc given the same
 	// text).
 	Correlation netem.Correlation
+	// Synctest runs the network in synctest mode: created inside a testing/synctest
+	// bubble (synctest.Test), it runs on the bubble's clock and ordinary goroutines,
+	// channels, timers and package time may use it; see "Synctest mode" in the package
+	// doc. New fails if Synctest is set outside a bubble, or unset inside one.
+	Synctest bool
 }
 
 // DatagramOverhead is what a queued datagram costs in a receive buffer beyond its
@@ -87,6 +92,9 @@ type Network struct {
 	panicked error
 	closed   bool
 	driverCh chan struct{}
+
+	st    *stMode   // synctest mode's state; nil in cooperative mode (read-only)
+	epoch time.Time // wall time of virtual time zero: Epoch, or the bubble's time at New (read-only)
 }
 
 // New returns an empty network; add hosts with AddHost.
@@ -119,6 +127,9 @@ func New(cfg Config) (*Network, error) {
 		n.trace = &tracer{w: cfg.Trace, observe: cfg.Observe}
 	}
 	n.clock = &Clock{n: n}
+	if err := n.initMode(cfg.Synctest); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -127,7 +138,7 @@ func (n *Network) Seed() uint64 { return n.seed }
 
 // Elapsed returns the virtual time since the network started.
 func (n *Network) Elapsed() time.Duration {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	return n.now
 }
@@ -140,7 +151,7 @@ func (n *Network) Clock() *Clock { return n.clock }
 // (it is not a simulated goroutine; start one with Go for that). Faults are scheduled
 // this way: n.At(5*time.Second, func() { n.Crash("host2") }).
 func (n *Network) At(at time.Duration, fn func()) {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	if at < n.now {
 		at = n.now
@@ -150,7 +161,7 @@ func (n *Network) At(at time.Duration, fn func()) {
 
 // After schedules fn to run d from now, like At (d <= 0 means now).
 func (n *Network) After(d time.Duration, fn func()) {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	n.pushLocked(event{at: n.afterLocked(d), kind: evFunc, fn: fn})
 }
@@ -172,7 +183,7 @@ func (n *Network) afterLocked(d time.Duration) time.Duration {
 // from returning, as it would Run); called inside the simulation, they end as the current
 // run drains. Close is idempotent.
 func (n *Network) Close() error {
-	n.mu.Lock()
+	n.lock()
 	if n.closed {
 		n.mu.Unlock()
 		return nil
@@ -180,6 +191,11 @@ func (n *Network) Close() error {
 	n.closed = true
 	for _, h := range n.hosts {
 		h.closeConnsLocked(errClosed)
+	}
+	if n.st != nil {
+		n.stCloseLocked()
+		n.mu.Unlock()
+		return nil
 	}
 	for _, g := range n.live {
 		if g.state == gBlocked {
@@ -207,6 +223,9 @@ func (n *Network) Close() error {
 
 // Goroutines returns how many simulated goroutines have not ended.
 func (n *Network) Goroutines() int {
+	if n.st != nil {
+		return int(n.st.live.Load())
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return len(n.live)

@@ -24,7 +24,7 @@ func (n *Network) SetLink(src, dst string, p netem.Profile) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("simnet: SetLink %s->%s: %w", src, dst, err)
 	}
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked("SetLink", []string{src, dst})
 	if err != nil {
@@ -55,7 +55,7 @@ func (n *Network) ChangeLink(src, dst string, p netem.Profile) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("simnet: ChangeLink %s->%s: %w", src, dst, err)
 	}
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked("ChangeLink", []string{src, dst})
 	if err != nil {
@@ -80,7 +80,7 @@ func (n *Network) SetDefault(p netem.Profile) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("simnet: SetDefault: %w", err)
 	}
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	n.def = p
 	keys := make([]pairKey, 0, len(n.links))
@@ -106,7 +106,7 @@ func (n *Network) SetDefault(p netem.Profile) error {
 // ChangeLink, the merged one), or, if it has carried nothing yet, the one it will start
 // with.
 func (n *Network) LinkProfile(src, dst string) (netem.Profile, error) {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked("LinkProfile", []string{src, dst})
 	if err != nil {

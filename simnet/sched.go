@@ -64,6 +64,10 @@ const forever = time.Duration(math.MaxInt64)
 // that would stop the whole simulation. Go may be called from test code or from a
 // simulated goroutine; after Close it does nothing.
 func (n *Network) Go(name string, fn func()) {
+	if n.st != nil {
+		n.stGo(fn)
+		return
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -79,6 +83,9 @@ func (n *Network) pushLocked(e event) {
 	n.seq++
 	e.seq = n.seq
 	n.events.push(e, n.now)
+	if n.st != nil {
+		n.stPushed(e.at)
+	}
 }
 
 // wakeLocked makes g runnable at the current time if it still waits with token tok.
@@ -313,6 +320,12 @@ func (n *Network) Blocked() []GoroutineState {
 }
 
 func (n *Network) run(limit time.Duration) error {
+	if n.st != nil {
+		return n.stRun(limit)
+	}
+	if err := n.checkCoopCaller(); err != nil {
+		return err
+	}
 	n.mu.Lock()
 	if n.running {
 		n.mu.Unlock()

@@ -73,7 +73,7 @@ func (l *link) statsLocked() Stats {
 // LinkStats returns the counters of the link from src to dst (zero if it never carried
 // anything).
 func (n *Network) LinkStats(src, dst string) (Stats, error) {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	hs, err := n.hostsLocked("LinkStats", []string{src, dst})
 	if err != nil {
@@ -95,7 +95,7 @@ type LinkCount struct {
 // order of creation. A link ChangeLink set up before it carried anything is left out
 // until it does, as if it did not exist yet.
 func (n *Network) Links() []LinkCount {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	keys := make([]pairKey, 0, len(n.links))
 	for k := range n.links {
@@ -116,7 +116,7 @@ func (n *Network) Links() []LinkCount {
 
 // Stats returns the network's totals.
 func (n *Network) Stats() Stats {
-	n.mu.Lock()
+	n.lock()
 	defer n.mu.Unlock()
 	var s Stats
 	for _, l := range n.links {
