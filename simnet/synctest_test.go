@@ -129,7 +129,7 @@ func TestSynctestModeMixing(t *testing.T) {
 		_, err := simnet.New(simnet.Config{})
 		require.ErrorContains(t, err, "inside a testing/synctest bubble without Config.Synctest")
 		require.ErrorContains(t, coop.Run(), "cooperative network")
-		
+
 		inside, err = simnet.New(simnet.Config{Synctest: true}) // not closed: used below
 		require.NoError(t, err)
 		_, err = inside.AddHost("host1")
