@@ -33,7 +33,8 @@ func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // Sleep blocks the calling simulated goroutine for d of virtual time; d <= 0 returns at
 // once. Called outside a simulated goroutine it panics, because nothing would ever
-// advance the clock for it (use Network.RunFor from test code).
+// advance the clock for it (use Network.RunFor from test code); called from a goroutine
+// that a simulated goroutine started with a plain go statement it panics with ErrStray.
 func (c *Clock) Sleep(d time.Duration) {
 	n := c.n
 	if n.st != nil {
@@ -41,10 +42,14 @@ func (c *Clock) Sleep(d time.Duration) {
 		return
 	}
 	n.mu.Lock()
-	g := n.cur
-	if g == nil {
+	g, err := n.holderLocked("Clock.Sleep")
+	if err == ErrNotSimulated {
 		n.mu.Unlock()
 		panic("simnet: Clock.Sleep called outside a simulated goroutine (start it with Network.Go; test code advances time with Network.RunFor)")
+	}
+	if err != nil {
+		n.mu.Unlock()
+		panic(err)
 	}
 	n.exitIfClosedLocked()
 	if d <= 0 {

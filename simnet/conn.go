@@ -75,7 +75,8 @@ func (c *Conn) opErr(op string, raddr net.Addr, err error) error {
 // UDP does) and its source, a *net.UDPAddr shared by every datagram from that source
 // (do not modify it). With nothing queued it blocks the calling simulated goroutine until
 // a datagram arrives, the read deadline passes or the conn is closed. Outside a simulated
-// goroutine it does not block: with nothing queued it fails with ErrNotSimulated.
+// goroutine it does not block: with nothing queued it fails with ErrNotSimulated, or
+// ErrStray from a goroutine that a simulated goroutine started with a plain go statement.
 func (c *Conn) ReadFrom(p []byte) (int, net.Addr, error) {
 	k, src, err := c.read(p)
 	if err != nil {
@@ -119,10 +120,10 @@ func (c *Conn) read(p []byte) (int, *Conn, error) {
 			c.stWaitLocked()
 			continue
 		}
-		g := n.cur
-		if g == nil {
+		g, err := n.holderLocked("ReadFrom")
+		if err != nil {
 			n.mu.Unlock()
-			return 0, nil, c.opErr("read", nil, ErrNotSimulated)
+			return 0, nil, c.opErr("read", nil, err)
 		}
 		n.exitIfClosedLocked()
 		c.readers = append(c.readers, g)

@@ -35,17 +35,22 @@
 // later ones in a slice-based binary heap of events by value; the two together give the
 // exact (time, sequence) order.
 //
-// Simulated goroutines, started with Network.Go, are real goroutines of which exactly one
-// runs at a time: the holder of the run token. One that blocks (ReadFrom with nothing
-// queued, Clock.Sleep) or returns records what it waits on and runs the event loop itself
-// until it finds the next runnable goroutine; if that is itself it just continues,
-// otherwise it passes the token with one channel send and parks on its own channel. The
-// goroutine that called Run is the driver: it parks while simulated goroutines run and
-// gets the token back when the run stops. Each wait has a token, so a wakeup armed for an
-// earlier wait is ignored; a deadline or sleep event wakes a goroutine only if its current
-// wait ends at exactly that time (so the deadline of a read that has returned is ignored,
-// and a reader blocking again and again with one deadline reuses one event). Stale
-// events do not move the clock. A goroutine's real goroutine starts when it first runs.
+// Simulated goroutines, started with Network.Go, are Go coroutines (iter.Pull) of which
+// exactly one runs at a time: the holder of the run token. One that blocks (ReadFrom with
+// nothing queued, Clock.Sleep) or returns records what it waits on and runs the event loop
+// itself until it finds the next runnable goroutine; if that is itself it just continues,
+// otherwise it hands the token over by a coroutine switch, which the runtime does
+// directly, without its scheduler (about 7 times cheaper than a channel hand-off). The
+// goroutine that called Run is the driver: it resumes the first coroutine and gets the
+// token back when the run stops (see transferLocked for how the switches nest). Each wait
+// has a token, so a wakeup armed for an earlier wait is ignored; a deadline or sleep event
+// wakes a goroutine only if its current wait ends at exactly that time (so the deadline
+// of a read that has returned is ignored, and a reader blocking again and again with one
+// deadline reuses one event). Stale events do not move the clock. A goroutine's coroutine
+// starts when it first runs. A blocking call is checked to come from the holder's own
+// goroutine (see caller.go): one from a goroutine that a simulated goroutine started with
+// a plain go statement fails with ErrStray, and Run returns it too, instead of parking
+// the holder in its place.
 //
 // A run stops at the requested virtual time (RunFor, RunUntil), or when no event is left
 // (Run). If Run finds simulated goroutines still blocked with no event left, nothing can
@@ -55,9 +60,8 @@
 // a scheduled function stops the run and is re-raised by Run.
 //
 // Only one simulated goroutine runs at a time, so extra Ps add nothing but the Go
-// runtime's wakeups and migrations of the token holder between cores; with many hosts
-// (hundreds of simulated goroutines) a run is 1.5 to 3 times faster at GOMAXPROCS=1
-// (BenchmarkHosts, 1,000 hosts), and it is the same run either way.
+// runtime's background work competing with the run; GOMAXPROCS=1 is the fastest, and it
+// is the same run either way.
 //
 // Simulated goroutines may wait only through simnet (Conn reads, Clock.Sleep). Blocking on
 // a channel, a mutex held across a wait, a WaitGroup or real time stops the whole

@@ -19,6 +19,12 @@ var (
 	ErrRunning       = errors.New("simnet: the network is already running (Run called from a simulated goroutine or concurrently)")
 	ErrNotSimulated  = errors.New("simnet: blocking call outside a simulated goroutine (start it with Network.Go; nothing would wake it)")
 	ErrBadAddr       = errors.New("simnet: bad destination address")
+	// ErrStray: a blocking call (Conn.ReadFrom, Clock.Sleep) from a goroutine that
+	// Network.Go did not start, such as one a simulated goroutine started with a plain
+	// go statement, while a simulated goroutine runs. Such a call cannot be simulated
+	// (nothing would know to wake that goroutine); Sleep panics with it, ReadFrom returns
+	// it, and Run returns it too.
+	ErrStray = errors.New("simnet: blocking call from a goroutine not started by Network.Go (a plain go statement in a simulated goroutine?)")
 )
 
 // closedError is what a conn's operations fail with once the conn is closed: net.ErrClosed

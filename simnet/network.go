@@ -91,7 +91,7 @@ type Network struct {
 	runErr   error
 	panicked error
 	closed   bool
-	driverCh chan struct{}
+	stray    error // the first blocking call from a goroutine not started by Go
 
 	st    *stMode   // synctest mode's state; nil in cooperative mode (read-only)
 	epoch time.Time // wall time of virtual time zero: Epoch, or the bubble's time at New (read-only)
@@ -118,7 +118,6 @@ func New(cfg Config) (*Network, error) {
 		links:     make(map[pairKey]*link),
 		blocked:   make(map[pairKey]blockReason),
 		overrides: make(map[pairKey]netem.Profile),
-		driverCh:  make(chan struct{}, 1),
 	}
 	if n.recvBuf == 0 {
 		n.recvBuf = DefaultRecvBuffer

@@ -3,6 +3,7 @@ package simnet
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -27,17 +28,27 @@ const (
 	waitSleep
 )
 
-// gor is a simulated goroutine: a real goroutine that runs only while it holds the
-// network's run token. All fields are guarded by Network.mu.
+// gor is a simulated goroutine: a Go coroutine (iter.Pull) that runs only while it holds
+// the network's run token. All fields are guarded by Network.mu.
 type gor struct {
-	n       *Network
-	id      int
-	name    string
-	fn      func()
-	ch      chan struct{} // the token arrives here; buffered so the giver never waits
-	state   gstate
-	started bool
-	live    int // index in Network.live
+	n     *Network
+	id    int
+	name  string
+	fn    func()
+	state gstate
+	live  int // index in Network.live
+
+	// The coroutine, made when g first runs. resume runs g until it yields (blocks or
+	// hands the token on) or ends; yield, called on g's own goroutine, switches back to
+	// whoever called resume. depth is g's place on the coroutine stack (see
+	// transferLocked): 1 or 2 while it or a coroutine it resumed runs, 0 otherwise.
+	resume func() (struct{}, bool)
+	yield  func(struct{}) bool
+	stop   func()
+	depth  uint8
+	zombie bool // ended by runtime.Goexit; parked until stop is called from a spare goroutine
+
+	self caller // who g's real goroutine is, to refuse blocking calls from any other
 
 	// tok numbers this goroutine's waits; a wakeup carries the token of the wait it was
 	// armed for, so one left over from an earlier wait (a deadline for a read that has
@@ -61,8 +72,9 @@ const forever = time.Duration(math.MaxInt64)
 // It runs when the network runs, one simulated goroutine at a time, and gives control back
 // only when it blocks in a Conn read, sleeps on the network's Clock, or returns. A
 // simulated goroutine must not block on anything else (channels, mutexes, real time):
-// that would stop the whole simulation. Go may be called from test code or from a
-// simulated goroutine; after Close it does nothing.
+// that would stop the whole simulation; nor may a goroutine it starts with a plain go
+// statement call a blocking simnet method (that fails with ErrStray). Go may be called
+// from test code or from a simulated goroutine; after Close it does nothing.
 func (n *Network) Go(name string, fn func()) {
 	if n.st != nil {
 		n.stGo(fn)
@@ -74,7 +86,7 @@ func (n *Network) Go(name string, fn func()) {
 		return
 	}
 	n.nextGID++
-	g := &gor{n: n, id: n.nextGID, name: name, fn: fn, ch: make(chan struct{}, 1), live: len(n.live)}
+	g := &gor{n: n, id: n.nextGID, name: name, fn: fn, live: len(n.live)}
 	n.live = append(n.live, g)
 	n.pushLocked(event{at: n.now, kind: evResume, g: g})
 }
@@ -103,49 +115,76 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 		g.armed, g.armedAt = true, until
 		n.pushLocked(event{at: until, kind: evDeadline, g: g})
 	}
+	mark := stackMark()
 	n.switchLocked(g)
+	if stackMark() != mark {
+		g.self.forget() // the stack moved while g was parked
+	}
 	g.wait, g.waitConn = waitNone, nil
 }
 
 // switchLocked runs the scheduler loop on the calling goroutine (self; nil is the driver)
-// until it finds who runs next, then hands the token over with one channel send and parks
-// until the token comes back. If the next to run is self, no channel is touched at all.
+// until it finds who runs next, then hands the token over and returns when self holds it
+// again. If the next to run is self, no goroutine is switched at all.
 func (n *Network) switchLocked(self *gor) {
-	next := n.nextLocked()
-	if next == self {
-		n.cur = next
-		return
-	}
-	n.passLocked(next)
-	if self == nil {
-		<-n.driverCh
-	} else {
-		<-self.ch
-	}
-	n.mu.Lock()
-}
-
-// passLocked gives the run token to next (nil is the driver) and releases mu. The
-// channel operations order everything the giver did before everything the taker does,
-// which is what the race detector checks.
-func (n *Network) passLocked(next *gor) {
-	n.cur = next
-	start := next != nil && !next.started
-	if start {
-		next.started = true
-	}
-	n.mu.Unlock()
-	switch {
-	case next == nil:
-		n.driverCh <- struct{}{}
-	case start:
-		go next.main()
-	default:
-		next.ch <- struct{}{}
+	n.cur = n.nextLocked()
+	if n.cur != self {
+		n.transferLocked(self)
 	}
 }
 
-// main is the body of a simulated goroutine's real goroutine.
+// transferLocked hands the run token from self (nil: the driver, the goroutine in Run or
+// Close) to n.cur by coroutine switches, and returns, with mu held, once the token is
+// back with self.
+//
+// A coroutine's yield returns to whoever resumed it, so the goroutines switched to form
+// a stack: the driver at depth 0 resumes one coroutine (depth 1), which may resume one
+// more (depth 2). A holder hands the token on by resuming the next one on top of itself
+// when it can, else by yielding down the stack, where the one below looks again. With
+// two goroutines taking turns (a sender and a receiver) each hand-off is one switch: one
+// resumes the other, which yields back. The stack is kept at depth 2 so that a hand-off
+// never costs more than a few switches whatever the number of goroutines.
+//
+// The switches order everything the giver did before everything the taker does, as mu
+// is released before and taken after each, which is what the race detector checks.
+func (n *Network) transferLocked(self *gor) {
+	var depth uint8
+	if self != nil {
+		depth = self.depth
+	}
+	for n.cur != self {
+		t := n.cur
+		if t == nil || depth == 2 {
+			// The driver is at the bottom, and depth 2 is the top: go back down.
+			n.mu.Unlock()
+			self.yield(struct{}{})
+			n.mu.Lock()
+			depth = self.depth // whoever resumed self set it
+			continue
+		}
+		if t.resume == nil {
+			t.resume, t.stop = iter.Pull(t.body)
+		}
+		t.depth = depth + 1
+		n.mu.Unlock()
+		t.resume()
+		n.mu.Lock()
+		t.depth = 0
+		if t.zombie {
+			t.zombie = false
+			go t.stop() // the coroutine ends on a goroutine of its own (see main)
+		}
+	}
+}
+
+// body is g's coroutine: it notes who it runs on and runs g.main.
+func (g *gor) body(yield func(struct{}) bool) {
+	g.yield = yield
+	g.self = callerNow()
+	g.main()
+}
+
+// main runs g's function and then hands the token on; a panic becomes the run's error.
 func (g *gor) main() {
 	n := g.n
 	returned := false
@@ -157,21 +196,28 @@ func (g *gor) main() {
 					n.panicked = fmt.Errorf("simnet: goroutine %d %q panicked: %v\n%s", g.id, g.name, r, debug.Stack())
 				}
 				n.mu.Unlock()
+				returned = true // recovered: the coroutine returns normally
 			}
 			// else runtime.Goexit: Close ended it, or t.FailNow was called in it.
 		}
 		n.mu.Lock()
-		n.exitLocked(g)
+		g.state = gDone
+		n.removeLiveLocked(g)
+		n.cur = n.nextLocked()
+		if !returned {
+			// iter.Pull would re-raise a Goexit in whoever resumed g, another simulated
+			// goroutine or the driver. So g parks here instead, as if it had yielded, and
+			// transferLocked ends the coroutine later with stop on a spare goroutine, which
+			// the re-raised Goexit then ends.
+			g.zombie = true
+			n.mu.Unlock()
+			g.yield(struct{}{})
+			return
+		}
+		n.mu.Unlock()
 	}()
 	g.fn()
 	returned = true
-}
-
-// exitLocked retires g and hands the token on; it returns with mu released.
-func (n *Network) exitLocked(g *gor) {
-	g.state = gDone
-	n.removeLiveLocked(g)
-	n.passLocked(n.nextLocked())
 }
 
 func (n *Network) removeLiveLocked(g *gor) {
@@ -344,7 +390,10 @@ func (n *Network) run(limit time.Duration) error {
 	n.switchLocked(nil)
 	n.running = false
 	err, p := n.runErr, n.panicked
-	n.panicked = nil // reported once; the network stays usable
+	if n.stray != nil {
+		err = n.stray
+	}
+	n.panicked, n.stray = nil, nil // reported once; the network stays usable
 	n.mu.Unlock()
 	if p != nil {
 		panic(p)

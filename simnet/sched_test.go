@@ -3,6 +3,8 @@ package simnet_test
 import (
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -228,4 +230,59 @@ func TestStaleDeadlineKeepsClock(t *testing.T) {
 	require.ErrorAs(t, n.Run(), &dl)
 	assert.Equal(t, time.Second, dl.At)
 	assert.Equal(t, time.Second, n.Elapsed())
+}
+
+// TestStrayGoroutine: a blocking call from a plain goroutine started inside a simulated
+// goroutine fails loudly (ErrStray, from the call and from Run) instead of being taken
+// for the holder's, which used to park the parent and make its Sleep(2s) end at 3s.
+func TestStrayGoroutine(t *testing.T) {
+	n := newNet(t, simnet.Config{}, "host1")
+	c := listen(t, n, "host1:1")
+	clk := n.Clock()
+	var sleepErr, readErr error
+	var woke time.Duration
+	n.Go("parent", func() {
+		clk.Sleep(time.Second)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() { sleepErr, _ = recover().(error) }()
+			_, _, readErr = c.ReadFrom(make([]byte, 10))
+			clk.Sleep(time.Second)
+		}()
+		<-done // only in a test: a simulated goroutine must not block on a channel
+		clk.Sleep(2 * time.Second)
+		woke = n.Elapsed()
+	})
+	err := n.Run()
+	require.ErrorIs(t, err, simnet.ErrStray, "Run reports the stray call")
+	assert.ErrorIs(t, readErr, simnet.ErrStray)
+	assert.ErrorIs(t, sleepErr, simnet.ErrStray)
+	assert.Contains(t, err.Error(), `"parent" holds the run token`)
+	assert.Equal(t, 3*time.Second, woke, "the parent's own sleep is untouched")
+	require.NoError(t, n.RunFor(time.Second), "reported once")
+}
+
+// TestGoexitInGoroutine: a simulated goroutine ended by runtime.Goexit (as t.FailNow
+// would) hands the token on; the others run on and nothing leaks.
+func TestGoexitInGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n, err := simnet.New(simnet.Config{})
+	require.NoError(t, err)
+	clk := n.Clock()
+	var log []string
+	for i := range 3 {
+		n.Go("g", func() {
+			defer func() { log = append(log, "deferred "+strconv.Itoa(i)) }()
+			clk.Sleep(time.Duration(i) * time.Second)
+			if i == 1 {
+				runtime.Goexit()
+			}
+			clk.Sleep(time.Second)
+		})
+	}
+	require.NoError(t, n.Run())
+	assert.Equal(t, []string{"deferred 0", "deferred 1", "deferred 2"}, log)
+	assert.Equal(t, 3*time.Second, n.Elapsed())
+	require.NoError(t, n.Close())
 }
