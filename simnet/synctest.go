@@ -96,6 +96,9 @@ func (n *Network) initMode(synctest bool) error {
 	return nil
 }
 
+// Synctest reports whether the network runs in synctest mode (Config.Synctest).
+func (n *Network) Synctest() bool { return n.st != nil }
+
 // checkCoopCaller refuses to run a cooperative network from inside a bubble.
 func (n *Network) checkCoopCaller() error {
 	if _, in := bubbleID(); in {

@@ -20,7 +20,8 @@ func assertDeadlineErr(t *testing.T, err error) {
 }
 
 // testReadDeadline: a read with nothing to read and a deadline 50ms ahead fails with a
-// timeout, and not before the harness clock reaches the deadline.
+// timeout, not before the harness clock reaches the deadline and at most maxLateness
+// after.
 func testReadDeadline(t *testing.T, h Harness) {
 	const ahead = 50 * time.Millisecond
 	a, _ := h.Pair(t)
@@ -44,6 +45,7 @@ func testReadDeadline(t *testing.T, h Harness) {
 	assertDeadlineErr(t, readErr)
 	assert.False(t, returned.Before(deadline),
 		"ReadFrom returned at %v, %v before its deadline", returned, deadline.Sub(returned))
+	assert.LessOrEqual(t, returned.Sub(deadline), maxLateness, "ReadFrom returned this long after its deadline")
 }
 
 // testDeadlinePast: a deadline already in the past makes ReadFrom fail at once, even with

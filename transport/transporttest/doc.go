@@ -5,7 +5,13 @@
 // The suite checks the semantics transport.PacketConn documents: one datagram per read,
 // truncation to the read buffer, zero-length datagrams, source addresses, read deadlines
 // (errors wrapping os.ErrDeadlineExceeded that are net.Errors with Timeout() true), Close
-// unblocking a read with net.ErrClosed, and concurrent writers.
+// unblocking a read with net.ErrClosed, and concurrent writers; and, beyond
+// transport.PacketConn, what libraries written against net.PacketConn rely on:
+// SetDeadline and SetWriteDeadline, a deadline moved while a read is blocked taking effect
+// at once, reads returning on time (at most 500ms late on a real clock), the largest UDP
+// payload (65,507 bytes over IPv4) arriving whole and one byte more refused, and
+// *net.UDPAddr addresses. RunIn runs each subtest inside a wrapper such as synctest.Test,
+// for a network that lives in a testing/synctest bubble.
 //
 // Usage, for a network whose conns are real:
 //

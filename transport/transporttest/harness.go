@@ -43,6 +43,17 @@ type Harness interface {
 // cannot see. Results are recorded in variables and asserted after h.Wait.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Helper()
+	RunIn(t, nil, newHarness)
+}
+
+// RunIn is Run with each subtest's body, the harness's creation included, run by wrap:
+// synctest.Test for a network that lives in a testing/synctest bubble. A nil wrap calls
+// the body directly.
+func RunIn(t *testing.T, wrap func(t *testing.T, body func(t *testing.T)), newHarness func(t *testing.T) Harness) {
+	t.Helper()
+	if wrap == nil {
+		wrap = func(t *testing.T, body func(t *testing.T)) { body(t) }
+	}
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T, h Harness)
@@ -59,9 +70,13 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"close-unblocks-read", testCloseUnblocksRead},
 		{"use-after-close", testUseAfterClose},
 		{"concurrent-writes", testConcurrentWrites},
+		{"write-deadline", testWriteDeadline},
+		{"deadline-moved-while-blocked", testDeadlineMovedWhileBlocked},
+		{"max-datagram", testMaxDatagram},
+		{"addr-type", testAddrType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newHarness(t))
+			wrap(t, func(t *testing.T) { tc.fn(t, newHarness(t)) })
 		})
 	}
 }

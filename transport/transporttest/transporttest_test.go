@@ -82,6 +82,11 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		{"ignore-zero-deadline", "clear-deadline", "the zero time does not clear the deadline"},
 		{"duplicate", "concurrent-writes", "every datagram is sent twice"},
 		{"lossy", "concurrent-writes", "one datagram in 97 is lost"},
+		{"ignore-write-deadline", "write-deadline", "SetWriteDeadline does nothing and SetDeadline sets only the read deadline"},
+		{"stuck-deadline", "deadline-moved-while-blocked", "a blocked read keeps the deadline it started with"},
+		{"late-deadline", "read-deadline", "a read returns a second after its deadline"},
+		{"small-max", "max-datagram", "datagrams over 1472 bytes are refused"},
+		{"wrong-addr-type", "addr-type", "ReadFrom's source is not a *net.UDPAddr"},
 	} {
 		t.Run(tc.mutant+"/"+tc.subtest, func(t *testing.T) {
 			t.Parallel() // some mutants fail only when a backstop deadline expires
@@ -112,6 +117,22 @@ type mutantConn struct {
 
 func (c *mutantConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	switch c.mutant {
+	case "stuck-deadline":
+		c.mu.Lock()
+		_ = c.UDPConn.SetReadDeadline(c.deadline)
+		c.mu.Unlock()
+	case "late-deadline":
+		n, from, err := c.UDPConn.ReadFrom(p)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.clock.Sleep(time.Second)
+		}
+		return n, from, err
+	case "wrong-addr-type":
+		n, from, err := c.UDPConn.ReadFrom(p)
+		if from != nil {
+			from = otherAddr{from.String()}
+		}
+		return n, from, err
 	case "wrong-source":
 		n, _, err := c.UDPConn.ReadFrom(p)
 		return n, c.LocalAddr(), err
@@ -166,6 +187,10 @@ func (c *mutantConn) ReadFrom(p []byte) (int, net.Addr, error) {
 
 func (c *mutantConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	switch c.mutant {
+	case "small-max":
+		if len(p) > 1472 {
+			return 0, errors.New("message too long")
+		}
 	case "drop-empty":
 		if len(p) == 0 {
 			return 0, nil
@@ -204,8 +229,30 @@ func (c *mutantConn) SetReadDeadline(t time.Time) error {
 		return nil
 	case c.mutant == "ignore-zero-deadline" && t.IsZero():
 		return nil
+	case c.mutant == "stuck-deadline":
+		return nil // applied only when the next ReadFrom starts
 	}
 	return c.UDPConn.SetReadDeadline(t)
 }
+
+func (c *mutantConn) SetWriteDeadline(t time.Time) error {
+	if c.mutant == "ignore-write-deadline" {
+		return nil
+	}
+	return c.UDPConn.SetWriteDeadline(t)
+}
+
+func (c *mutantConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// otherAddr is a net.Addr that prints like a *net.UDPAddr but is not one.
+type otherAddr struct{ s string }
+
+func (a otherAddr) Network() string { return "udp" }
+func (a otherAddr) String() string  { return a.s }
 
 var _ transport.PacketConn = (*mutantConn)(nil)
