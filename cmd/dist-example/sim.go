@@ -47,6 +47,7 @@ Examples:
   dist-example sim -seed 7 -check-determinism
   dist-example sim -seed 7 -pcap run.pcap && tcpdump -nnq -r run.pcap | head   # -q: port 2345 is not KNET
   dist-example sim -seed 1 -duration 20s -plot run.png
+  dist-example sim -seed 5 -duration 20s -html run.html && xdg-open run.html
   dist-example sim -app ping -netem 'delay 50ms 10ms'
 `
 
@@ -64,6 +65,7 @@ type simOptions struct {
 	trace    string
 	pcap     string
 	plot     string
+	html     string
 	check    bool
 	pingSize int
 	files    simFiles // the output files, opened by runSim
@@ -95,7 +97,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // simFiles are sim's output files, opened before the run; nil when not asked for.
 type simFiles struct {
-	trace, pcap, plot *outFile
+	trace, pcap, plot, html *outFile
 }
 
 // create opens the files o names, adding them to outs.
@@ -106,7 +108,10 @@ func (f *simFiles) create(outs *outFiles, o *simOptions) (err error) {
 	if f.pcap, err = outs.create("-pcap", o.pcap); err != nil {
 		return err
 	}
-	f.plot, err = outs.create("-plot", o.plot)
+	if f.plot, err = outs.create("-plot", o.plot); err != nil {
+		return err
+	}
+	f.html, err = outs.create("-html", o.html)
 	return err
 }
 
@@ -128,6 +133,7 @@ func parseSimFlags(args []string, help io.Writer) (*simOptions, error) {
 	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `FILE`")
 	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `FILE` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps; tshark: -d udp.port==2345,data)")
 	plotPath := fs.String("plot", "", "draw the per-interval counts to `FILE` (.png or .svg)")
+	htmlPath := fs.String("html", "", "write an interactive page of every packet over virtual time to `FILE` (self-contained HTML; open it in a browser)")
 	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
 	appName := fs.String("app", "stream", "what runs on the hosts: `stream|ping`: stream (send/recv) or ping (ping/echo)")
 	pingSize := fs.Int("size", 64, "ping probe size in `BYTES` (with -app ping)")
@@ -177,7 +183,7 @@ func parseSimFlags(args []string, help io.Writer) (*simOptions, error) {
 		cfg: scenario.Config{Seed: *seed, Profile: prof, Duration: *duration, SendInterval: *sendIv,
 			Interval: *interval, Faults: fl, Correlation: corr},
 		netem: prof.String(), faults: scenario.FormatFaults(fl), app: *appName, format: *format,
-		trace: *trace, pcap: *pcapPath, plot: *plotPath, check: *check, pingSize: *pingSize,
+		trace: *trace, pcap: *pcapPath, plot: *plotPath, html: *htmlPath, check: *check, pingSize: *pingSize,
 	}
 	if o.app == "ping" {
 		if given["interval"] {

@@ -22,7 +22,7 @@ func checkDeterminism(o *simOptions, out io.Writer, run simRunner) error {
 		return err
 	}
 	o2 := *o
-	o2.trace, o2.pcap, o2.plot = "", "", "" // the files are the first run's
+	o2.trace, o2.pcap, o2.plot, o2.html = "", "", "", "" // the files are the first run's
 	o2.files = simFiles{}
 	id2, err := run(&o2, &report2, nil)
 	if err != nil {

@@ -26,13 +26,14 @@ func checkSimPing(o *simOptions) error {
 // simPing runs app's pinger on host1 against app's echo server on host2 and prints ping's
 // summary, the two links' counters and the trace's fingerprint.
 func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
+	page, w := newHTMLPage(o, w)
 	simHeader(o, w)
 	var rec *pingRecorder
 	if o.files.plot != nil {
 		rec = &pingRecorder{}
 	}
 	pcfg := scenario.PingConfig{Seed: cfg.Seed, Profile: cfg.Profile, Correlation: cfg.Correlation, Duration: cfg.Duration,
-		Interval: cfg.SendInterval, Size: o.pingSize, Trace: cfg.Trace}
+		Interval: cfg.SendInterval, Size: o.pingSize, Trace: cfg.Trace, Observe: page.observe()}
 	if rec != nil {
 		pcfg.OnProbe = rec.probe
 		pcfg.OnReply = rec.reply
@@ -60,5 +61,6 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 		title := fmt.Sprintf("sim ping seed %d: %s", o.cfg.Seed, netemOrNone(o.netem))
 		o.files.plot.Fail(plot.WriteRTT(o.files.plot, plotFormat(o.plot), title, rec.points))
 	}
+	page.write(o, nil)
 	return runID{res.Fingerprint, res.TraceEvents}, nil
 }

@@ -16,6 +16,8 @@ import (
 
 // simStream runs the send/recv scenario and writes its report to w.
 func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
+	page, w := newHTMLPage(o, w)
+	cfg.Observe = page.observe()
 	simHeader(o, w)
 	cfg.OnSummary = summaryPrinter(w, o.format)
 	var pc *pcapWriter
@@ -39,6 +41,7 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 		title := "sim seed " + fmt.Sprint(o.cfg.Seed) + ": " + o.netem
 		o.files.plot.Fail(plot.WriteIntervals(o.files.plot, plotFormat(o.plot), title, intervalPoints(res.Summaries)))
 	}
+	page.write(o, res.Summaries)
 	return runID{res.Fingerprint, res.TraceEvents}, nil
 }
 

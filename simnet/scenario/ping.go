@@ -30,6 +30,7 @@ type PingConfig struct {
 	Trace   io.Writer
 	OnProbe func(seq uint64, sent time.Duration)
 	OnReply func(app.PingReply)
+	Observe func(simnet.Event) // optional: every simulator event, as Config.Observe
 }
 
 // PingResult is what a ping run produced.
@@ -68,6 +69,7 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 		cfg.Timeout = DefaultPingTimeout(cfg.Profile)
 	}
 	s := newSink(0)
+	s.also = cfg.Observe
 	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: s.observe})
 	if err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ type Config struct {
 	OnRead    func(Read)           // optional: each datagram the receiver read (for captures)
 	Oracle    bool                 // compute Result.Expect and ExpectIntervals (costs a search per datagram)
 	Logf      func(string, ...any) // optional: the receiver's log of malformed datagrams
+	// Observe, if set, gets every simulator event (simnet.Config.Observe), after the
+	// ground truth has seen it; it must not call back into the run.
+	Observe func(simnet.Event)
 }
 
 // Read is one datagram the receiver read, at virtual time At (which is also when the
@@ -147,6 +150,7 @@ func Run(cfg Config) (*Result, error) {
 	}
 	r := &run{cfg: cfg, res: &Result{}}
 	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
+	r.sink.also = cfg.Observe
 	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: r.sink.observe})
 	if err != nil {
 		return nil, err

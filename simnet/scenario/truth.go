@@ -72,6 +72,8 @@ type sink struct {
 	maxIdx int32 // highest datagram delivered so far, -1 before any
 
 	t Truth
+
+	also func(simnet.Event) // Config.Observe: sees each event after the sink
 }
 
 // datagram is what the sink knows of one datagram the sender wrote.
@@ -106,6 +108,9 @@ func (s *sink) follow(src, dst netip.Addr) { s.src, s.dst = src, dst }
 
 // observe is the simulator's observer.
 func (s *sink) observe(ev simnet.Event) {
+	if s.also != nil {
+		defer s.also(ev)
+	}
 	s.events++
 	s.enc = appendEvent(s.enc, &ev)
 	if len(s.enc) >= hashChunk {

@@ -1,0 +1,102 @@
+package viewer
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/simnet/netem"
+	"github.com/dist-example/dist-example/simnet/scenario"
+)
+
+// everyFate is a run in which every fate happens: loss, duplicates, corruption,
+// reordering, tail drops behind a rate limit, a partition and a restart.
+func everyFate(t *testing.T, seed uint64) (*scenario.Result, *Collector) {
+	t.Helper()
+	return everyFateRun(t, seed, 2*time.Millisecond, "400kbit", nil)
+}
+
+// everyFateRun is everyFate's run with a datagram every sendIv, at rate, tracing into trace (if not nil).
+func everyFateRun(t *testing.T, seed uint64, sendIv time.Duration, rate string, trace io.Writer) (*scenario.Result, *Collector) {
+	t.Helper()
+	p, err := netem.Parse("delay 40ms 10ms loss gemodel 2% 20% 70% 1% duplicate 5% corrupt 2% reorder 10% rate " + rate + " limit 20")
+	require.NoError(t, err)
+	fl, err := scenario.ParseFaults("partition@3s, heal@4s, restart@6s down=500ms start=0")
+	require.NoError(t, err)
+	cfg := scenario.Config{Seed: seed, Profile: p, Duration: 10 * time.Second, SendInterval: sendIv,
+		Interval: time.Second, Faults: fl, Trace: trace}
+	c := NewCollector(cfg.Duration, cfg.Interval)
+	cfg.Observe = c.Observe
+	res, err := scenario.Run(cfg)
+	require.NoError(t, err)
+	c.Finish()
+	return res, c
+}
+
+// TestCollectorMatchesGroundTruth: the page's per-fate counts are the scenario's ground
+// truth and the link's counters, for several seeds.
+func TestCollectorMatchesGroundTruth(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3, 5, 8} {
+		res, c := everyFate(t, seed)
+		require.Len(t, c.Links, 1, "seed %d: the stream uses one link", seed)
+		l := c.Links[0]
+		require.Equal(t, []string{scenario.SenderHost, scenario.ReceiverHost}, c.Hosts)
+		tot := l.Totals()
+		tr, st := res.Truth, res.Link
+		for f := Fate(0); f < NumFates; f++ {
+			require.NotZero(t, tot[f]+boolU(f == InFlight || f == Refused), "seed %d: no copy is %v", seed, f)
+		}
+		require.Equal(t, tr.Sent, uint64(l.Datagrams()), "seed %d: datagrams", seed)
+		require.Equal(t, tr.Delivered, tot[InOrder]+tot[Reordered], "seed %d: delivered", seed)
+		require.Equal(t, tr.Reordered, tot[Reordered], "seed %d: reordered", seed)
+		require.Equal(t, tr.Extra, tot[Duplicate], "seed %d: duplicates", seed)
+		require.Equal(t, tr.Corrupted, uint64(l.Corrupted()), "seed %d: corrupted", seed)
+		require.Equal(t, st.Lost, tot[Lost], "seed %d: lost", seed)
+		require.Equal(t, st.LimitDrops, tot[Limit], "seed %d: limit", seed)
+		require.Equal(t, st.Partitioned+st.LinkDown+st.HostDown, tot[Cut], "seed %d: cut", seed)
+		require.Equal(t, st.NoListener+st.RecvBuffer, tot[Refused], "seed %d: refused", seed)
+		require.Equal(t, st.InFlight, tot[InFlight], "seed %d: in flight", seed)
+		require.Len(t, l.Copies, int(st.Sent+st.Duplicated), "seed %d: every copy kept", seed)
+
+		var iv IntervalTruth
+		for _, x := range l.Intervals {
+			iv.Delivered += x.Delivered
+			iv.Extra += x.Extra
+			iv.Reordered += x.Reordered
+			iv.Undelivered += x.Undelivered
+		}
+		require.Equal(t, IntervalTruth{Delivered: tr.Delivered, Extra: tr.Extra, Reordered: tr.Reordered, Undelivered: tr.Undelivered}, iv,
+			"seed %d: intervals sum to the totals", seed)
+
+		// Each datagram's copies: at most two, one original, the duplicate's number after it.
+		seen := map[int32][]Copy{}
+		for _, cp := range l.Copies {
+			seen[cp.DG] = append(seen[cp.DG], cp)
+		}
+		require.Len(t, seen, l.Datagrams())
+		for dg, cps := range seen {
+			require.LessOrEqual(t, len(cps), 2, "seed %d: datagram %d", seed, dg)
+			if len(cps) == 2 {
+				o, d := cps[0], cps[1]
+				if o.Dup {
+					o, d = d, o
+				}
+				require.True(t, d.Dup && !o.Dup && d.Seq == o.Seq+1 && d.Sent == o.Sent, "seed %d: datagram %d: %+v", seed, dg, cps)
+			}
+		}
+	}
+}
+
+func boolU(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestBucketsAboveTheBound(t *testing.T) {
+	c := NewCollector(time.Hour, 5*time.Second)
+	require.Equal(t, 1800*time.Millisecond, c.Width, "2000 buckets over an hour")
+}
