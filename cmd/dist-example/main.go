@@ -110,6 +110,18 @@ func newFlagSet(name, usage string, help io.Writer) *flag.FlagSet {
 // the flag package rejects, or a stray argument, is a short usage error (exit 2) naming
 // the flag, what it accepts and where the help is.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsThenArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (all options are flags; see dist-example %s -h)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// parseFlagsThenArgs is parseFlags for a command that takes arguments after its flags
+// (fs.Args()).
+func parseFlagsThenArgs(fs *flag.FlagSet, args []string) error {
 	help := fs.Usage
 	fs.Usage = func() {} // the flag package calls it on every error; only -h wants it
 	err := fs.Parse(args)
@@ -120,8 +132,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return err
 	case err != nil:
 		return flagError(fs, err)
-	case fs.NArg() > 0:
-		return usagef("%s: unexpected argument %q (all options are flags; see dist-example %s -h)", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil
 }

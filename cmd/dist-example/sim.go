@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,26 +124,78 @@ type runID struct {
 
 func parseSimFlags(args []string, help io.Writer) (*simOptions, error) {
 	fs := newFlagSet("sim", simUsage, help)
-	seed := fs.Uint64("seed", 0, "the simulation's seed, `N` in 0..2^64-1 (default: a random one, printed first)")
-	duration := fs.Duration("duration", 30*time.Second, "virtual time the sender sends for, > 0; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
-	sendIv := fs.Duration("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
-	interval := fs.Duration("interval", 5*time.Second, "receiver summary interval, > 0")
-	netemText := fs.String("netem", defaultNetem, "the link's impairments, as the `TEXT` after \"tc qdisc add dev DEV root netem\"")
-	faults := fs.String("faults", "", "scheduled faults, a comma-separated `LIST`: partition@T, heal@T, restart@T down=D start=N, jump@T start=N")
-	format := fs.String("format", "text", "output format, `text|json` (json: the summaries as recv prints them)")
-	trace := fs.String("trace", "", "write the simulator's trace, one line per packet event, to `FILE`")
-	pcapPath := fs.String("pcap", "", "write the datagrams host2 received to `FILE` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps; tshark: -d udp.port==2345,data)")
-	plotPath := fs.String("plot", "", "draw the per-interval counts to `FILE` (.png or .svg)")
-	htmlPath := fs.String("html", "", "write an interactive page of every packet over virtual time to `FILE` (self-contained HTML; open it in a browser)")
-	check := fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
-	appName := fs.String("app", "stream", "what runs on the hosts: `stream|ping`: stream (send/recv) or ping (ping/echo)")
-	pingSize := fs.Int("size", 64, "ping probe size in `BYTES` (with -app ping)")
-	corrName := fs.String("correlation", "stated", "how the link makes the correlated draws of -netem's CORR values, `stated|kernel`: stated (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom: \"loss 10% 25%\" loses ~1.75%, as a real qdisc)")
+	f := defineSimFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
+	return f.options(givenFlags(fs))
+}
+
+// simFlags are sim's flags: defined once here, parsed by sim and, for the flags that
+// describe one run's scenario, by sweep.
+type simFlags struct {
+	seed                                                      *uint64
+	duration, sendIv, interval                                *time.Duration
+	netem, faults, format, trace, pcap, plot, html, app, corr *string
+	check                                                     *bool
+	pingSize                                                  *int
+}
+
+// defineSimFlags defines sim's flags on fs, except those named in skip, which keep their
+// defaults (sweep defines its own -netem, -format and -plot, and has no -seed, -trace...).
+func defineSimFlags(fs *flag.FlagSet, skip ...string) *simFlags {
+	skipped := func(name string) bool { return slices.Contains(skip, name) }
+	str := func(name, def, usage string) *string {
+		if skipped(name) {
+			return &def
+		}
+		return fs.String(name, def, usage)
+	}
+	dur := func(name string, def time.Duration, usage string) *time.Duration {
+		if skipped(name) {
+			return &def
+		}
+		return fs.Duration(name, def, usage)
+	}
+	f := &simFlags{seed: new(uint64), check: new(bool)}
+	if !skipped("seed") {
+		f.seed = fs.Uint64("seed", 0, "the simulation's seed, `N` in 0..2^64-1 (default: a random one, printed first)")
+	}
+	f.duration = dur("duration", 30*time.Second, "virtual time the sender sends for, > 0; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
+	f.sendIv = dur("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
+	f.interval = dur("interval", 5*time.Second, "receiver summary interval, > 0")
+	f.netem = str("netem", defaultNetem, "the link's impairments, as the `TEXT` after \"tc qdisc add dev DEV root netem\"")
+	f.faults = str("faults", "", "scheduled faults, a comma-separated `LIST`: partition@T, heal@T, restart@T down=D start=N, jump@T start=N")
+	f.format = str("format", "text", "output format, `text|json` (json: the summaries as recv prints them)")
+	f.trace = str("trace", "", "write the simulator's trace, one line per packet event, to `FILE`")
+	f.pcap = str("pcap", "", "write the datagrams host2 received to `FILE` as a pcap capture (Ethernet/IPv4/UDP, virtual timestamps; tshark: -d udp.port==2345,data)")
+	f.plot = str("plot", "", "draw the per-interval counts to `FILE` (.png or .svg)")
+	f.html = str("html", "", "write an interactive page of every packet over virtual time to `FILE` (self-contained HTML; open it in a browser)")
+	if !skipped("check-determinism") {
+		f.check = fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
+	}
+	f.app = str("app", "stream", "what runs on the hosts: `stream|ping`: stream (send/recv) or ping (ping/echo)")
+	f.pingSize = new(int)
+	*f.pingSize = 64
+	if !skipped("size") {
+		f.pingSize = fs.Int("size", 64, "ping probe size in `BYTES` (with -app ping)")
+	}
+	f.corr = str("correlation", "stated", "how the link makes the correlated draws of -netem's CORR values, `stated|kernel`: stated (the stated rate and lag-1 correlation) or kernel (Linux's get_crandom: \"loss 10% 25%\" loses ~1.75%, as a real qdisc)")
+	return f
+}
+
+// givenFlags is the set of flags set on the command line.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return given
+}
+
+// options validates the parsed flags; given names the flags set on the command line.
+func (f *simFlags) options(given map[string]bool) (*simOptions, error) {
+	seed, duration, sendIv, interval := f.seed, f.duration, f.sendIv, f.interval
+	netemText, faults, format, trace, pcapPath, plotPath, htmlPath := f.netem, f.faults, f.format, f.trace, f.pcap, f.plot, f.html
+	check, appName, pingSize, corrName := f.check, f.app, f.pingSize, f.corr
 	if !given["seed"] {
 		*seed = uint64(rand.Uint32()) // short enough to type; printed first
 	}
