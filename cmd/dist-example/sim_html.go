@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/cmd/dist-example/internal/viewer"
@@ -25,7 +26,7 @@ func newHTMLPage(o *simOptions, w io.Writer) (*htmlPage, io.Writer) {
 	}
 	every := o.cfg.Interval
 	if o.app == "ping" {
-		every = max(o.cfg.Duration/30, o.cfg.SendInterval)
+		every = niceInterval(max(o.cfg.Duration/30, o.cfg.SendInterval))
 	}
 	p := &htmlPage{c: viewer.NewCollector(o.cfg.Duration, every)}
 	return p, io.MultiWriter(w, &p.report)
@@ -61,4 +62,16 @@ func (p *htmlPage) write(o *simOptions, summaries []app.Summary) {
 			Unique: s.Counts.Unique, Lost: s.Counts.Lost, Duplicates: s.Counts.Duplicates, Reorder: s.Counts.Reordered})
 	}
 	o.files.html.Fail(viewer.Write(o.files.html, m, p.c))
+}
+
+// niceInterval rounds d up to 1, 2 or 5 times a power of ten (ping's page has no
+// receiver interval to follow, so it picks one that reads well on the axis).
+func niceInterval(d time.Duration) time.Duration {
+	for p := time.Duration(1); ; p *= 10 {
+		for _, m := range []time.Duration{1, 2, 5} {
+			if m*p >= d || p > time.Duration(1)<<60/10 {
+				return m * p
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 'use strict';
 // dist-example sim -html: a lane diagram of every copy of every datagram, drawn as SVG.
 (function () {
+  const t0 = performance.now();
   const D = JSON.parse(document.getElementById('data').textContent);
   const NS = 'http://www.w3.org/2000/svg';
   const MAXDRAW = 4000;  // copies drawn one by one at most; more are aggregated
@@ -82,7 +83,11 @@
 
   // ---- view ----
   const view = { t0: 0, t1: endT, sel: null, pinned: false, mode: '' };
-  function plotW() { return Math.max(600, document.getElementById('main').clientWidth) - ML - MR; }
+  // The plot's width, measured once per render: reading layout per copy would force a
+  // layout each time the diagram has changed.
+  let PW = 0;
+  function measure() { PW = Math.max(600, document.getElementById('main').clientWidth) - ML - MR; }
+  function plotW() { return PW; }
   function X(t) { return ML + (t - view.t0) / (view.t1 - view.t0) * plotW(); }
   function T(x) { return view.t0 + (x - ML) / plotW() * (view.t1 - view.t0); }
   function setView(t0, t1) {
@@ -184,8 +189,8 @@
     } else {
       view.mode = 'bars';
       links.forEach(function (L, k) { drawBars(parts, L, k); });
-      status('aggregated: more than ' + MAXDRAW + ' copies in view, so each bar counts the copies sent in ' +
-        BINPX + ' pixels (' + fmtT(BINPX / plotW() * (view.t1 - view.t0), 1e3) + '); zoom in to see them one by one');
+      status('aggregated: more than ' + MAXDRAW + ' copies in view, so each bar shows the share of each fate among the copies sent in ' +
+        fmtT(BINPX / plotW() * (view.t1 - view.t0), 1e3) + '; zoom in (wheel, or click a bar) to see them one by one');
     }
     const clip = el('clipPath', { id: 'plotclip' });
     clip.appendChild(el('rect', { x: ML, y: 0, width: plotW(), height: H }));
@@ -248,6 +253,7 @@
     const room = (Math.abs(yd - ys) - 14) / pairCount(L);
     const y0 = pairCount(L) > 1 && k % 2 ? ys + dir * room : ys;
     const bins = binCounts(L), order = [5, 3, 4, 6, 2, 1, 7, 0];
+    const paths = ['', '', '', '', '', '', '', ''];
     let mx = 0;
     bins.forEach(function (b, j) {
       let s = 0;
@@ -259,10 +265,13 @@
         if (!b[f]) continue;
         const h = Math.max(0.8, b[f] / s * room);
         const top = dir > 0 ? y : y - h;
-        parts.push('<rect class="bar f' + f + '" data-b="' + k + ':' + j + '" fill="' + D.colours[f] + '" x="' + (ML + j * BINPX) +
-          '" y="' + top.toFixed(1) + '" width="' + BINPX + '" height="' + h.toFixed(1) + '"/>');
+        paths[f] += 'M' + (ML + j * BINPX) + ' ' + top.toFixed(1) + 'h' + BINPX + 'v' + h.toFixed(1) + 'h-' + BINPX + 'z';
         y += dir * h;
       }
+    });
+    // One path per fate (not a rectangle per bar): the pointer's x finds the bar.
+    paths.forEach(function (d, f) {
+      if (d) parts.push('<path class="bar f' + f + '" data-bars="' + k + '" fill="' + D.colours[f] + '" d="' + d + '"/>');
     });
     const ty = y0 + dir * (room + 11) + (dir > 0 ? 0 : 8);
     parts.push('<text x="' + (ML + 4) + '" y="' + ty.toFixed(1) + '">' + L.src + '\u2192' + L.dst +
@@ -310,7 +319,7 @@
     const svg = document.getElementById('intervals');
     const stream = D.meta.App !== 'ping' && links.length > 0;
     const rows = stream ?
-      [['received (unique) / delivered', 2, 1], ['lost / never delivered (by send time)', 3, 2], ['duplicates / extra copies', 4, 3], ['reordered', 5, 4]] :
+      [['received (unique) / delivered', 2, 1], ['lost (the receiver declares a loss an interval or more after it) / never delivered (by send time)', 3, 2], ['duplicates / extra copies', 4, 3], ['reordered', 5, 4]] :
       [['delivered', -1, 1], ['never delivered (by send time)', -1, 2], ['extra copies', -1, 3], ['reordered', -1, 4]];
     const RH = 54, top = 30, H = top + rows.length * RH * (stream ? 1 : links.length) + 22;
     svg.setAttribute('height', H);
@@ -326,25 +335,28 @@
     ls.forEach(function (L) {
       rows.forEach(function (r) {
         const y0 = top + row * RH + 12, y1 = top + (row + 1) * RH - 6;
-        let mx = 1;
+        let mx = 0;
         const inView = function (a, b) { return b >= view.t0 && a <= view.t1; };
         if (stream) for (const s of D.receiver) if (inView(s[0], s[1])) mx = Math.max(mx, s[r[1]]);
         for (const n of L.net) if (inView(n[0] * D.every, (n[0] + 1) * D.every)) mx = Math.max(mx, n[r[2]]);
-        const bar = function (cls, a, b, v, key) {
+        const any = mx > 0;
+        mx = Math.max(mx, 1);
+        const paths = { rx: '', nx: '' };
+        const bar = function (cls, a, b, v) {
           const xa = X(a), xb = X(b);
           if (xb < ML || xa > ML + plotW() || !v) return;
-          const h = v / mx * (y1 - y0);
-          parts.push('<rect class="' + cls + '" data-iv="' + key + '" x="' + Math.max(ML, xa).toFixed(1) + '" y="' + (y1 - h).toFixed(1) +
-            '" width="' + Math.max(0.6, Math.min(ML + plotW(), xb) - Math.max(ML, xa) - 0.3).toFixed(1) + '" height="' + h.toFixed(1) + '"/>');
+          const h = v / mx * (y1 - y0), x = Math.max(ML, xa), w = Math.max(0.6, Math.min(ML + plotW(), xb) - x - 0.3);
+          paths[cls] += 'M' + x.toFixed(1) + ' ' + (y1 - h).toFixed(1) + 'h' + w.toFixed(1) + 'v' + h.toFixed(1) + 'h' + (-w).toFixed(1) + 'z';
         };
         if (stream) {
-          D.receiver.forEach(function (s, i) { const m = (s[0] + s[1]) / 2; bar('rx', s[0], m, s[r[1]], 'r' + i); });
-          L.net.forEach(function (n) { const a = n[0] * D.every; bar('nx', a + D.every / 2, a + D.every, n[r[2]], 'n' + n[0]); });
+          D.receiver.forEach(function (s, i) { const m = (s[0] + s[1]) / 2; bar('rx', s[0], m, s[r[1]]); });
+          L.net.forEach(function (n) { const a = n[0] * D.every; bar('nx', a + D.every / 2, a + D.every, n[r[2]]); });
         } else {
-          L.net.forEach(function (n) { const a = n[0] * D.every; bar('nx', a, a + D.every, n[r[2]], 'n' + n[0]); });
+          L.net.forEach(function (n) { const a = n[0] * D.every; bar('nx', a, a + D.every, n[r[2]]); });
         }
+        for (const cls of ['rx', 'nx']) if (paths[cls]) parts.push('<path class="' + cls + '" data-iv="1" d="' + paths[cls] + '"/>');
         parts.push('<line class="axis" x1="' + ML + '" x2="' + (ML + plotW()) + '" y1="' + y1 + '" y2="' + y1 + '"/>');
-        parts.push('<text x="' + (ML + 4) + '" y="' + (y0 - 3) + '">' + (stream ? '' : L.src + '\u2192' + L.dst + ': ') + r[0] + ' (up to ' + mx + ')</text>');
+        parts.push('<text x="' + (ML + 4) + '" y="' + (y0 - 3) + '">' + (stream ? '' : L.src + '\u2192' + L.dst + ': ') + r[0] + (any ? ' (up to ' + mx + ')' : ': none in view') + '</text>');
         row++;
       });
     });
@@ -354,7 +366,7 @@
   }
 
   function status(s) { document.getElementById('status').textContent = s; }
-  function render() { drawLanes(); drawQueue(); drawIntervals(); }
+  function render() { measure(); drawLanes(); drawQueue(); drawIntervals(); }
 
   // ---- details ----
   function showDatagram(k, d) {
@@ -394,18 +406,17 @@
     for (let f = 0; f < 8; f++) if (b[f]) parts.push(D.fates[f] + ' ' + b[f]);
     box.textContent = L.src + '\u2192' + L.dst + ', copies sent in ' + fmtT(a, 1e3) + ' \u2013 ' + fmtT(e, 1e3) + ': ' + parts.join(', ');
   }
-  function showInterval(key) {
-    const box = document.getElementById('detail');
-    if (key[0] === 'r') {
-      const s = D.receiver[+key.slice(1)];
-      box.textContent = 'receiver, interval ' + fmtT(s[0], 1e6) + ' \u2013 ' + fmtT(s[1], 1e6) + ': unique ' + s[2] + ', lost ' + s[3] + ', duplicates ' + s[4] + ', reordered ' + s[5];
-    } else {
-      const i = +key.slice(1), parts = [];
-      for (const L of links) for (const n of L.net) if (n[0] === i) parts.push(L.src + '\u2192' + L.dst + ': delivered ' + n[1] + ', never delivered ' + n[2] + ', extra copies ' + n[3] + ', reordered ' + n[4]);
-      box.textContent = 'network (ground truth), ' + fmtT(i * D.every, 1e6) + ' \u2013 ' + fmtT((i + 1) * D.every, 1e6) + ': ' + parts.join('; ');
+  // showInterval shows the receiver's summary and the network's counts for the interval at t.
+  function showInterval(t) {
+    const box = document.getElementById('detail'), parts = [];
+    for (const s of D.receiver) {
+      if (t >= s[0] && t < s[1]) parts.push('receiver, ' + fmtT(s[0], 1e6) + ' \u2013 ' + fmtT(s[1], 1e6) + ': unique ' + s[2] + ', lost ' + s[3] + ', duplicates ' + s[4] + ', reordered ' + s[5]);
     }
+    const i = Math.floor(t / D.every);
+    for (const L of links) for (const n of L.net) if (n[0] === i) parts.push('network (ground truth) ' + L.src + '\u2192' + L.dst + ', ' + fmtT(i * D.every, 1e6) + ' \u2013 ' + fmtT((i + 1) * D.every, 1e6) + ': delivered ' + n[1] + ', never delivered (sent in it) ' + n[2] + ', extra copies ' + n[3] + ', reordered ' + n[4]);
+    box.textContent = parts.length ? parts.join('; ') : 'no interval here';
   }
-  function hover(ev, click) {
+  function hover(ev, click, x) {
     const t = ev.target, k = t.getAttribute && t.getAttribute('data-k');
     if (k) {
       const p = k.split(':'), L = links[+p[0]], d = L.c.dg[+p[1]];
@@ -414,10 +425,9 @@
       return;
     }
     if (view.pinned && !click) return;
-    const b = t.getAttribute && t.getAttribute('data-b');
-    if (b) { const p = b.split(':'); showBin(+p[0], +p[1]); return; }
-    const iv = t.getAttribute && t.getAttribute('data-iv');
-    if (iv) showInterval(iv);
+    const b = t.getAttribute && t.getAttribute('data-bars');
+    if (b !== null && b !== undefined && b !== '') { showBin(+b, Math.floor((x - ML) / BINPX)); return; }
+    if (t.getAttribute && t.getAttribute('data-iv')) showInterval(T(x));
   }
 
   // ---- input: wheel zoom, drag pan, buttons, search ----
@@ -439,11 +449,11 @@
       setView(drag.t0 - dt, drag.t1 - dt);
     });
     window.addEventListener('mouseup', function () { svg.classList.remove('drag'); setTimeout(function () { drag = null; }, 0); });
-    svg.addEventListener('mouseover', function (ev) { hover(ev, false); });
+    svg.addEventListener('mousemove', function (ev) { if (!drag) hover(ev, false, px(ev)); });
     svg.addEventListener('click', function (ev) {
       if (drag && drag.moved) return;
-      if (ev.target.getAttribute('data-k')) hover(ev, true);
-      else if (ev.target.getAttribute('data-b')) { const p = ev.target.getAttribute('data-b').split(':'); const j = +p[1]; const a = T(ML + j * BINPX); zoom(0.1, a); }
+      if (ev.target.getAttribute('data-k')) hover(ev, true, px(ev));
+      else if (ev.target.getAttribute('data-bars')) zoom(0.1, T(px(ev)));
       else { view.pinned = false; view.sel = null; drawLanes(); }
     });
   }
@@ -524,4 +534,6 @@
   if (hf) find(0, +hf[1]);
   else if (hv) setView(+hv[1] * 1e9, +hv[2] * 1e9);
   else render();
+  // How long decoding and the first drawing took, for whoever measures the page.
+  document.body.dataset.renderMs = Math.round(performance.now() - t0);
 })();
