@@ -60,11 +60,11 @@ type quicResult struct {
 }
 
 // runQUIC sends size bytes over one quic-go stream from host "client" (a conn from
-// Host.Dial) to host "server" through quicProfile, inside a synctest bubble, and closes
+// Host.Dial) to host "server" through profile, inside a synctest bubble, and closes
 // both transports.
-func runQUIC(t *testing.T, seed uint64, size int) quicResult {
+func runQUIC(t *testing.T, seed uint64, profile string, size int) quicResult {
 	var res quicResult
-	n := newNet(t, seed, quicProfile, func(e simnet.Event) { res.events = append(res.events, e) }, "server", "client")
+	n := newNet(t, seed, profile, func(e simnet.Event) { res.events = append(res.events, e) }, "server", "client")
 	srvConf, cliConf := selfSigned(t)
 	qconf := &quic.Config{MaxIdleTimeout: 5 * time.Second}
 
@@ -142,7 +142,7 @@ func TestQUIC(t *testing.T) {
 	const size = 1 << 20
 	wall := time.Now()
 	var res quicResult
-	synctest.Test(t, func(t *testing.T) { res = runQUIC(t, 1, size) })
+	synctest.Test(t, func(t *testing.T) { res = runQUIC(t, 1, quicProfile, size) })
 	t.Logf("1 MB in %v of virtual time, %v of real time, %d trace events", res.elapsed, time.Since(wall), len(res.events))
 	require.Equal(t, int64(size), res.n)
 	require.Equal(t, res.sent, res.got, "SHA-256 of what arrived")

@@ -50,7 +50,7 @@ func TestReplayFigures(t *testing.T) {
 		run  func(t *testing.T) []simnet.Event
 	}{
 		{"dns", func(t *testing.T) []simnet.Event { return runDNS(t, 3, 300).events }},
-		{"quic", func(t *testing.T) []simnet.Event { return runQUIC(t, 3, 256<<10).events }},
+		{"quic", func(t *testing.T) []simnet.Event { return runQUIC(t, 3, quicProfile, 256<<10).events }},
 	} {
 		for _, p := range []int{1, 2} {
 			var first []simnet.Event
