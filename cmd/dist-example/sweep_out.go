@@ -291,6 +291,9 @@ func plotSweep(p *sweepPlan, sums []sweepSummary, w io.Writer) error {
 		}})
 	}
 	title := fmt.Sprintf("sweep %s, seeds %s: %s", p.head.App, p.head.Seeds, p.head.Netem)
+	if p.head.Correlation != "stated" {
+		title += " (-correlation " + p.head.Correlation + ")"
+	}
 	xl := p.head.X
 	if p.grid.numeric {
 		xl = "X in: " + xl

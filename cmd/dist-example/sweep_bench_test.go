@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkSweepJobs measures a sweep's runs per second with -jobs 1 and -jobs 2, the
+// two alternating inside each iteration so that both see the same machine, and reports
+// the speed-up (jobs1 time / jobs2 time; the goal on an idle 2-core machine is >= 1.8)
+// and how the cost per run changes from 16 to 64 runs (it should stay near 1).
+//
+//	go test -run X -bench SweepJobs -benchtime 5x ./cmd/dist-example
+func BenchmarkSweepJobs(b *testing.B) {
+	if runtime.NumCPU() < 2 {
+		b.Skip("needs 2 CPUs")
+	}
+	sweepTime := func(seeds, jobs int) time.Duration {
+		args := []string{"sweep", "-seeds", strconv.Itoa(seeds), "-duration", "2m", "-netem", "delay 20ms 5ms loss 5% 25%", "-jobs", strconv.Itoa(jobs)}
+		start := time.Now()
+		if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	var t1, t2, t16, t64 time.Duration
+	for range b.N {
+		t1 += sweepTime(32, 1)
+		t2 += sweepTime(32, 2)
+		t16 += sweepTime(16, 1)
+		t64 += sweepTime(64, 1)
+	}
+	n := float64(b.N)
+	b.ReportMetric(32*n/t1.Seconds(), "runs/s-jobs1")
+	b.ReportMetric(32*n/t2.Seconds(), "runs/s-jobs2")
+	b.ReportMetric(t1.Seconds()/t2.Seconds(), "speedup")
+	b.ReportMetric((t64.Seconds()/64)/(t16.Seconds()/16), "cost/run-64:16")
+}
