@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dist-example/dist-example/simnet/netem"
@@ -80,7 +81,8 @@ type Network struct {
 	noRouteSent uint64 // datagrams to an address no host has
 
 	// scheduler
-	now      time.Duration
+	now      time.Duration // the virtual time; set only by setNowLocked
+	nowCopy  atomic.Int64  // now, for Elapsed to read without the lock
 	seq      uint64
 	events   eventQueue
 	live     []*gor // goroutines not yet done, in no particular order
@@ -136,10 +138,22 @@ func New(cfg Config) (*Network, error) {
 func (n *Network) Seed() uint64 { return n.seed }
 
 // Elapsed returns the virtual time since the network started.
+// In cooperative mode it takes no lock (it reads nowCopy): simulated goroutines read the
+// clock about as often as they send.
 func (n *Network) Elapsed() time.Duration {
+	if n.st == nil {
+		return time.Duration(n.nowCopy.Load())
+	}
 	n.lock()
 	defer n.mu.Unlock()
 	return n.now
+}
+
+// setNowLocked moves the virtual clock to t. Every change of now goes through it, so that
+// nowCopy always equals now.
+func (n *Network) setNowLocked(t time.Duration) {
+	n.now = t
+	n.nowCopy.Store(int64(t))
 }
 
 // Clock returns the network's virtual clock.

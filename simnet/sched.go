@@ -134,8 +134,7 @@ func (n *Network) switchLocked(self *gor) {
 }
 
 // transferLocked hands the run token from self (nil: the driver, the goroutine in Run or
-// Close) to n.cur by coroutine switches, and returns, with mu held, once the token is
-// back with self.
+// Close) to n.cur by coroutine switches, and returns once the token is back with self.
 //
 // A coroutine's yield returns to whoever resumed it, so the goroutines switched to form
 // a stack: the driver at depth 0 resumes one coroutine (depth 1), which may resume one
@@ -145,8 +144,11 @@ func (n *Network) switchLocked(self *gor) {
 // resumes the other, which yields back. The stack is kept at depth 2 so that a hand-off
 // never costs more than a few switches whatever the number of goroutines.
 //
-// The switches order everything the giver did before everything the taker does, as mu
-// is released before and taken after each, which is what the race detector checks.
+// mu stays locked across every switch: it is held by whichever goroutine runs network
+// code, and handed over with the token (sync.Mutex is not tied to a goroutine), so a
+// hand-off takes no extra lock. A goroutine started by a switch unlocks it before running
+// its function (main). The switches order everything the giver did before everything the
+// taker does (iter.Pull tells the race detector so).
 func (n *Network) transferLocked(self *gor) {
 	var depth uint8
 	if self != nil {
@@ -156,9 +158,7 @@ func (n *Network) transferLocked(self *gor) {
 		t := n.cur
 		if t == nil || depth == 2 {
 			// The driver is at the bottom, and depth 2 is the top: go back down.
-			n.mu.Unlock()
 			self.yield(struct{}{})
-			n.mu.Lock()
 			depth = self.depth // whoever resumed self set it
 			continue
 		}
@@ -166,9 +166,7 @@ func (n *Network) transferLocked(self *gor) {
 			t.resume, t.stop = iter.Pull(t.body)
 		}
 		t.depth = depth + 1
-		n.mu.Unlock()
 		t.resume()
-		n.mu.Lock()
 		t.depth = 0
 		if t.zombie {
 			t.zombie = false
@@ -185,8 +183,10 @@ func (g *gor) body(yield func(struct{}) bool) {
 }
 
 // main runs g's function and then hands the token on; a panic becomes the run's error.
+// It starts and ends with mu locked, which the switches to and from it hand over.
 func (g *gor) main() {
 	n := g.n
+	n.mu.Unlock()
 	returned := false
 	defer func() {
 		if !returned {
@@ -210,11 +210,8 @@ func (g *gor) main() {
 			// transferLocked ends the coroutine later with stop on a spare goroutine, which
 			// the re-raised Goexit then ends.
 			g.zombie = true
-			n.mu.Unlock()
 			g.yield(struct{}{})
-			return
 		}
-		n.mu.Unlock()
 	}()
 	g.fn()
 	returned = true
@@ -240,13 +237,13 @@ func (n *Network) nextLocked() *gor {
 			if n.limit == forever {
 				n.runErr = n.deadlockLocked()
 			} else if n.now < n.limit && !n.closed {
-				n.now = n.limit
+				n.setNowLocked(n.limit)
 			}
 			return nil
 		}
 		if n.events.peekAt() > n.limit {
 			if n.now < n.limit {
-				n.now = n.limit
+				n.setNowLocked(n.limit)
 			}
 			return nil
 		}
@@ -255,7 +252,7 @@ func (n *Network) nextLocked() *gor {
 			continue // stale: it must not even move the clock
 		}
 		if e.at > n.now {
-			n.now = e.at
+			n.setNowLocked(e.at)
 		}
 		switch e.kind {
 		case evResume, evDeadline:

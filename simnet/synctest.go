@@ -134,7 +134,7 @@ func (n *Network) lock() {
 // stAdvanceLocked runs every event due by the bubble's time, then re-arms the timer.
 func (n *Network) stAdvanceLocked() {
 	if now := time.Since(n.st.start); now > n.now {
-		n.now = now
+		n.setNowLocked(now)
 	}
 	for n.events.len() > 0 && n.events.peekAt() <= n.now {
 		e := n.events.pop()
