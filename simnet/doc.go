@@ -82,6 +82,90 @@
 // a simulated goroutine (ErrRunning). Close ends every simulated goroutine (see
 // Network.Close), so a t.Cleanup(n.Close) leaks nothing.
 //
+// # Synctest mode
+//
+// The cooperative scheduler runs only code written to its rules: goroutines started with
+// Network.Go, no go statements, no channels, no package time. Code nobody here wrote
+// (miekg/dns, quic-go) and ordinary protocol code break every one of them. For that code
+// there is synctest mode: set Config.Synctest and create the network inside a
+// testing/synctest bubble (synctest.Test, Go 1.25+):
+//
+//	synctest.Test(t, func(t *testing.T) {
+//		n, _ := simnet.New(simnet.Config{Seed: 1, Default: profile, Synctest: true})
+//		defer n.Close()
+//		n.AddHost("server"); n.AddHost("client")
+//		pc, _ := n.Listen("server:53")           // a dns.Server's PacketConn, a quic.Transport's Conn
+//		conn, _ := n.Host("client").Dial("server:53") // a net.Conn for dns.Client.ExchangeWithConn
+//		go serve(pc)                              // plain go statements, channels, select,
+//		time.Sleep(time.Second)                   // time.Sleep/After/AfterFunc/NewTimer, context.WithTimeout,
+//		conn.SetReadDeadline(time.Now().Add(d))   // deadlines from time.Now: all on the bubble's clock
+//	})
+//
+// The network then runs on the bubble's clock: its virtual time is the bubble's time
+// since New (Clock().Now() is time.Now()), and the bubble's time advances exactly when
+// every goroutine of the bubble is blocked. The event queue and the netem path are the
+// cooperative mode's: links' departures, At/After and Clock.AfterFunc functions are
+// events, and one bubble timer (time.AfterFunc) is kept at the earliest of them; when it
+// fires, every event due runs. Any other call into the network first brings it up to the
+// bubble's time and runs what is due. A ReadFrom with nothing queued blocks on a channel
+// and, for its deadline, a bubble timer, so its goroutine is durably blocked; a deadline
+// moved while it waits takes effect at once. Faults are scheduled with At or with ordinary
+// timers; counters, the trace, Observe and fingerprints are the same as in cooperative
+// mode. Network.Go starts a plain goroutine, Run waits until those have returned (the
+// bubble reports a deadlock if they never can), RunFor and RunUntil sleep on the bubble's
+// clock, Clock.Sleep is time.Sleep. Close closes every conn (blocked reads fail with
+// net.ErrClosed) and drops pending events; it does not end goroutines, which the bubble
+// requires to return by themselves.
+//
+// The modes cannot be mixed silently. New fails if Config.Synctest is set outside a
+// bubble, or unset inside one (the cooperative clock would disagree with time.Now there);
+// Run on a cooperative network from inside a bubble fails; a synctest-mode network used
+// from outside its bubble panics saying so (after Close its counters may still be read
+// from anywhere). Membership is read from the calling goroutine's traceback header
+// (", synctest bubble N") where the cost does not matter and, per datagram, from
+// time.Now, which carries no monotonic reading inside a bubble.
+//
+// # Connected conns
+//
+// Host.Dial and Network.Dial return a conn bound on an ephemeral (or given) port and
+// connected to a peer, the analogue of net.DialUDP: it is a net.Conn and a
+// net.PacketConn (Read, Write, RemoteAddr, ReadFrom, WriteTo, all three deadlines), reads
+// only what the peer sends (datagrams from elsewhere are dropped on arrival and counted as
+// NoListener, as Linux answers them with port unreachable), and may still WriteTo any
+// address, as sendto on a connected Linux socket may. Addresses are *net.UDPAddr.
+// SetReadBuffer sets the conn's receive buffer; SetWriteBuffer is accepted and does
+// nothing (writes never block).
+//
+// # Replay in synctest mode
+//
+// Every network decision (loss, delay and jitter draws, duplication, reordering,
+// corruption, rate and slot) is made by the link's own netem model, from a random stream
+// seeded by the network's seed and the link's two addresses, in the order of the link's
+// own packets: the n-th datagram on a link gets the same fate in every run with the same
+// seed, whatever other goroutines and links do. A run replays exactly when the program
+// hands each link the same datagrams in the same order at the same virtual times, which
+// is up to the program. package simnettest records runs (Recorder), finds the first event
+// where two differ (FirstDiff, Describe), compares them per link (Canonical: events of one
+// instant sorted by link) and fails a test that does not replay (Replay). Measured (see
+// simnet/thirdparty's TestReplayFigures): the miekg/dns test replays event for event in
+// every run at GOMAXPROCS 1 and 2; quic-go does not (0 of 4 runs identical, 1 to 3 of 4
+// identical per link), because what it sends at an instant depends on which of its
+// goroutines runs first. What breaks replay, and what to do:
+//
+//   - select between several ready channels picks one at random: give each case its own
+//     priority (check the important channel first with a non-blocking receive), or use one
+//     channel.
+//   - goroutines racing to send on one link at the same virtual instant put their
+//     datagrams on it in either order, so each gets the other's fate: send from one
+//     goroutine per link, or stagger the senders.
+//   - map iteration order is random: sort the keys before sending or scheduling from a map.
+//   - crypto/rand (TLS keys, QUIC connection IDs, dns.Id): testing/cryptotest.SetGlobalRandom
+//     makes it a seeded stream, but only the order in which goroutines draw from it keeps
+//     it the same run to run; set message IDs yourself where the protocol allows it.
+//   - math/rand's global functions and time-seeded generators: use a generator seeded from
+//     the test (rand.New(rand.NewPCG(seed, ...))).
+//   - anything outside the bubble (real sockets, files, other processes): keep it out.
+//
 // # Datagrams
 //
 // WriteTo copies the payload into a pooled buffer, gives it to the link's netem model and
