@@ -80,6 +80,18 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	}
 	require.Equal(t, tr.Corrupted, d0.Corrupt, "corrupted copies' dots")
+
+	// The page rebuilds every trace line of the link, as -trace wrote it: its encoding
+	// of times, sequence numbers, sizes, flags and fates loses nothing.
+	var lines []string
+	b.eval(`window.distView.traceLines()`, &lines)
+	var wantLines []string
+	for _, l := range strings.Split(trace.String(), "\n") {
+		if strings.Contains(l, " host1->host2 ") {
+			wantLines = append(wantLines, l)
+		}
+	}
+	require.Equal(t, sorted(wantLines), sorted(lines), "the trace lines the page holds")
 	full := b.screenshot()
 	img, err := png.Decode(bytes.NewReader(full))
 	require.NoError(t, err)

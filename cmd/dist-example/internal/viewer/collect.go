@@ -35,6 +35,9 @@ func (f Fate) String() string {
 // per-bucket counts, which the page draws where it has no individual copies.
 const MaxCopies = 500_000
 
+// maxCopies is MaxCopies, lowered by tests.
+var maxCopies = MaxCopies
+
 // buckets is how many per-bucket counts span the run's duration (more follow while the
 // link drains).
 const buckets = 2000
@@ -240,7 +243,7 @@ func (c *Collector) send(ev *simnet.Event, code byte) {
 		cp.Fate = Cut
 	}
 	l.Counts[b][cp.Fate]++
-	if len(l.Copies) < MaxCopies || (len(l.Copies) > 0 && l.Copies[len(l.Copies)-1].DG == dg && l.Dropped == 0) {
+	if len(l.Copies) < maxCopies || (len(l.Copies) > 0 && l.Copies[len(l.Copies)-1].DG == dg && l.Dropped == 0) {
 		lc.full = int32(len(l.Copies))
 		l.Copies = append(l.Copies, cp)
 	} else {

@@ -1,7 +1,9 @@
 package viewer
 
 import (
+	"bytes"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -99,4 +101,25 @@ func boolU(b bool) uint64 {
 func TestBucketsAboveTheBound(t *testing.T) {
 	c := NewCollector(time.Hour, 5*time.Second)
 	require.Equal(t, 1800*time.Millisecond, c.Width, "2000 buckets over an hour")
+}
+
+// TestBoundKeepsCounts: beyond the bound the collector keeps whole datagrams up to it
+// and still counts every copy by fate.
+func TestBoundKeepsCounts(t *testing.T) {
+	_, all := everyFate(t, 2)
+	maxCopies = 1000
+	t.Cleanup(func() { maxCopies = MaxCopies })
+	_, c := everyFate(t, 2)
+	l, la := c.Links[0], all.Links[0]
+	require.Equal(t, la.Totals(), l.Totals(), "the counts cover every copy")
+	require.Equal(t, la.Copies[:len(l.Copies)], l.Copies, "the first copies kept as they were")
+	require.LessOrEqual(t, len(l.Copies), 1001)
+	require.Equal(t, len(la.Copies), len(l.Copies)+l.Dropped)
+	last := l.Copies[len(l.Copies)-1].DG
+	for _, cp := range la.Copies[len(l.Copies):] {
+		require.NotEqual(t, last, cp.DG, "a datagram is kept whole or not at all")
+	}
+	var page bytes.Buffer
+	require.NoError(t, Write(&page, Meta{}, c))
+	require.Contains(t, page.String(), `"dropped":`+strconv.Itoa(l.Dropped))
 }

@@ -82,7 +82,7 @@ type linkData struct {
 // collector and meta give the same bytes.
 func Write(w io.Writer, m Meta, c *Collector) error {
 	d := pageData{Meta: m, Corrupt: CorruptColour, Hosts: c.Hosts, End: int64(c.End), Width: int64(c.Width),
-		Every: int64(c.Every), MaxCopy: MaxCopies, Faults: [][2]any{}, Receiver: [][6]int64{}}
+		Every: int64(c.Every), MaxCopy: maxCopies, Faults: [][2]any{}, Receiver: [][6]int64{}}
 	for f := Fate(0); f < NumFates; f++ {
 		d.Fates = append(d.Fates, f.String())
 		d.Colours = append(d.Colours, Colours[f])

@@ -523,6 +523,12 @@
     ' copies one by one and counts the rest per ' + fmtT(D.width, D.width) + ' bucket.</p>';
   window.distView = {
     setView: setView, find: find, view: view,
+    // traceLines: every line of the text trace the page can rebuild, for its tests.
+    traceLines: function () {
+      const out = [];
+      links.forEach(function (L) { for (let i = 0; i < L.c.n; i++) for (const x of traceLines(L, i)) out.push(x[1]); });
+      return out;
+    },
     drawn: function () {
       const n = [0, 0, 0, 0, 0, 0, 0, 0];
       document.querySelectorAll('#lanes path.c').forEach(function (p) { n[+p.getAttribute('class').match(/f(\d)/)[1]]++; });
