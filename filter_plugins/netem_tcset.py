@@ -4,11 +4,15 @@ tcset (tcconfig) takes its own flags, not netem's text, and expresses only part 
 This maps the part it can express and refuses the rest with a message that names the option,
 so a profile never silently means something else on the hosts than in `dist-example sim`.
 
-    "delay 50ms 10ms loss 5% duplicate 1% reorder 10%" | netem_tcset
-    -> ['--delay', '50ms', '--delay-distro', '10ms', '--loss', '5%', '--duplicate', '1%',
-        '--reordering', '10%']
+    "delay 50ms 10ms distribution normal loss 5% duplicate 1% reorder 10%" | netem_tcset
+    -> ['--delay', '50ms', '--delay-distro', '10ms', '--delay-distribution', 'normal',
+        '--loss', '5%', '--duplicate', '1%', '--reordering', '10%']
 
-Run `python3 filter_plugins/netem_tcset.py` to check the mapping against its examples.
+(Jitter needs a named distribution here: tc draws it uniformly without one, and tcset has
+no uniform, so "delay 50ms 10ms" alone is refused.)
+
+Run `python3 filter_plugins/netem_tcset.py` to check the mapping against its examples,
+the one above included.
 """
 
 import re
@@ -85,6 +89,8 @@ def _rate(tok):
               "a share of the device speed (N%%) is not supported" % tok)
     factor, tcset_unit = _RATE_UNITS[unit or "bit"]
     value = float(m.group(1)) * factor
+    if value == 0:
+        return None  # tc's rate 0 is no rate limit: no --rate at all
     return ("%d" % value if value == int(value) else "%g" % value) + tcset_unit
 
 
@@ -145,7 +151,8 @@ def netem_tcset(text):
         elif key == "rate":
             if not optional(i + 1):
                 _fail("rate needs a value, such as 1mbit")
-            args += ["--rate", _rate(toks[i + 1])]
+            rate = _rate(toks[i + 1])
+            args += ["--rate", rate] if rate else []
             i += 2
             if optional(i):
                 _fail("rate overheads (%r): tcset has no packet or cell overhead" % toks[i])
@@ -160,6 +167,9 @@ def netem_tcset(text):
         _fail("jitter without a distribution: tc draws it uniformly, tcset has no uniform "
               "distribution (its default is normal); name one of %s, or use netem_tool=tc"
               % ", ".join(_DISTRIBUTIONS))
+    if not args:
+        _fail("%r leaves nothing for tcset to apply (rate 0 is no rate limit); "
+              "use netem_state=absent for an unimpaired link" % text)
     return args
 
 
@@ -181,7 +191,14 @@ if __name__ == "__main__":
         "rate 1mbit": ["--rate", "1Mbps"],
         "rate 125KBps": ["--rate", "1000Kbps"],
         "rate 1000": ["--rate", "1000bps"],
+        "delay 10ms rate 0": ["--delay", "10ms"],
+        "rate 0mbit limit 10": ["--limit", "10"],
     }
+    # The header's example is one of them: the docstring shows what the code does.
+    import ast
+    doc = __doc__.split("| netem_tcset")
+    example = doc[0].rsplit('"', 2)[-2]
+    good[example] = ast.literal_eval(doc[1].split("->", 1)[1].split("\n\n")[0].strip())
     bad = {
         "": "empty", "delay 50": "unit", "delay 5m": "unit", "delay 50ms 10ms 25%": "correlation",
         "loss 5% 25%": "correlation", "loss gemodel 1%": "Gilbert", "reorder 10% gap 5": "gap",
@@ -189,6 +206,7 @@ if __name__ == "__main__":
         "loss 101%": "0 to 100", "delay 10ms delay 20ms": "twice", "slot 1ms": "slotting",
         "distribution uniform": "one of", "delay 10ms distribution normal": "jitter",
         "delay 50ms 10ms": "no uniform", "delay 50ms 10ms loss 5%": "no uniform",
+        "delay 50ms 10ms distribution experimental": "one of", "rate 0": "nothing for tcset",
     }
     for text, want in good.items():
         got = netem_tcset(text)

@@ -37,7 +37,10 @@ Relays UDP datagrams between clients and one upstream, impairing each direction 
 same netem model the simulator uses, driven by the real clock. Clients send to -listen;
 each client gets its own socket toward -upstream, so replies find their way back.
 -netem impairs client->upstream, -reverse-netem upstream->client (both default to none).
-The text is what "tc qdisc add dev DEV root netem ..." takes.
+The text is what "tc qdisc add dev DEV root netem ..." takes; a distribution that is not
+built in (normal, pareto, paretonormal) is read as tc reads it, NAME.dist from $TC_LIB_DIR
+or tc's directory (/usr/lib/<triplet>/tc, /usr/lib/tc, /usr/lib64/tc), e.g.
+"delay 50ms 10ms distribution experimental" or a table made with iproute2's maketable.
 
 Counters (per direction, as simnet's links) are printed to stdout every -interval, on
 SIGUSR1 and at exit (SIGINT/SIGTERM). The start line on stderr gives the seed, which
@@ -212,6 +215,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	fmt.Fprintf(stderr, "proxy: listening on %s, upstream %s, seed %d, control %s\nproxy: forward %q\nproxy: reverse %q\n",
 		p.Addr(), p.Upstream(), p.Seed(), controlURL, p.Profile(proxy.Forward), p.Profile(proxy.Reverse))
+	for _, d := range proxy.Directions { // where each delay table came from
+		for _, src := range p.Profile(d).TableSources() {
+			fmt.Fprintf(stderr, "proxy: %s %s\n", d, src)
+		}
+	}
 	if f.cfg.Correlation == netem.CorrelationKernel {
 		fmt.Fprintf(stderr, "proxy: correlated draws as Linux's get_crandom (-correlation kernel)\n")
 	}

@@ -34,6 +34,10 @@ lost, duplicated and reordered), and last a fingerprint of the simulator's trace
 SHA-256 of every packet event, whether or not -trace writes them out). The same flags
 and seed give the same output, byte for byte.
 
+A distribution that is not built in (normal, pareto and paretonormal are, bit-exact with
+iproute2's) is read as tc reads it: NAME.dist from $TC_LIB_DIR, else /usr/lib/<triplet>/tc,
+/usr/lib/tc or /usr/lib64/tc; a line after the header says where each table came from.
+
 The summaries count a missing number lost in the interval at whose end it has been
 missing for a whole interval after a higher number arrived, and late if it arrives
 after that (see dist-example recv -h); the totals net these out, so they match the
@@ -44,6 +48,8 @@ Examples:
   dist-example sim -seed 42 -duration 1h -send-interval 10ms
   dist-example sim -netem 'delay 100ms 20ms distribution normal loss gemodel 1% 10% 70% 0.1%'
   dist-example sim -netem 'delay 50ms loss 10% 25%' -correlation kernel   # loses ~1.75%, as a real qdisc
+  dist-example sim -netem 'delay 50ms 10ms distribution experimental'     # iproute2's experimental.dist
+  TC_LIB_DIR=. dist-example sim -netem 'delay 50ms 10ms distribution mine' # ./mine.dist, from maketable
   dist-example sim -faults 'partition@10s, heal@12s, restart@20s down=1s start=0'
   dist-example sim -seed 7 -check-determinism
   dist-example sim -seed 7 -pcap run.pcap && tcpdump -nnq -r run.pcap | head   # -q: port 2345 is not KNET

@@ -49,18 +49,19 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 func simHeader(o *simOptions, w io.Writer) {
 	if o.format == "json" {
 		writeJSONLine(w, struct {
-			Type         string `json:"type"`
-			Seed         uint64 `json:"seed"`
-			Replay       string `json:"replay"`
-			App          string `json:"app"`
-			Netem        string `json:"netem"`
-			Correlation  string `json:"correlation"`
-			Faults       string `json:"faults,omitempty"`
-			Duration     string `json:"duration"`
-			SendInterval string `json:"send_interval"`
-			Interval     string `json:"interval"`
+			Type         string   `json:"type"`
+			Seed         uint64   `json:"seed"`
+			Replay       string   `json:"replay"`
+			App          string   `json:"app"`
+			Netem        string   `json:"netem"`
+			Correlation  string   `json:"correlation"`
+			Faults       string   `json:"faults,omitempty"`
+			Duration     string   `json:"duration"`
+			SendInterval string   `json:"send_interval"`
+			Interval     string   `json:"interval"`
+			Tables       []string `json:"tables,omitempty"`
 		}{"sim", o.cfg.Seed, o.replay(), o.app, o.netem, o.cfg.Correlation.String(), o.faults, o.cfg.Duration.String(),
-			o.cfg.SendInterval.String(), o.cfg.Interval.String()})
+			o.cfg.SendInterval.String(), o.cfg.Interval.String(), o.cfg.Profile.TableSources()})
 		return
 	}
 	fmt.Fprintf(w, "seed %d (replay: %s)\n", o.cfg.Seed, o.replay())
@@ -71,6 +72,9 @@ func simHeader(o *simOptions, w io.Writer) {
 		fmt.Fprintf(w, "sim: %s:%d sends to %s:%d every %v for %v of virtual time; netem: %s\n",
 			scenario.SenderHost, scenario.SenderPort, scenario.ReceiverHost, scenario.ReceiverPort,
 			o.cfg.SendInterval, o.cfg.Duration, netemOrNone(o.netem))
+	}
+	for _, src := range o.cfg.Profile.TableSources() { // where each delay table came from
+		fmt.Fprintf(w, "sim: %s\n", src)
 	}
 	if o.cfg.Correlation == netem.CorrelationKernel {
 		fmt.Fprintf(w, "sim: correlated draws as Linux's get_crandom (-correlation kernel), as a real qdisc makes them\n")

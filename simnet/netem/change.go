@@ -20,18 +20,24 @@ var allResets = resets{true, true, true, true, true, true}
 // can set up). The reorder gap counter restarts, as in the kernel. Profile reports the
 // result.
 func (l *Link[T]) SetProfile(p Profile) {
-	n, r := change(l.prof, l.tableDist, p)
+	n, r := change(l.prof, l.held, p)
 	l.apply(n, r)
+}
+
+// heldTable is a delay table as a profile names it.
+type heldTable struct {
+	dist  Dist
+	table Table
 }
 
 // Replace sets the profile to exactly p, as deleting and re-adding the qdisc would, but
 // keeps queued packets, counters and the random streams' positions.
 func (l *Link[T]) Replace(p Profile) { l.apply(p, allResets) }
 
-// change merges p into old with tc change semantics; table is the delay table the link
+// change merges p into old with tc change semantics; held is the delay table the link
 // holds (which old.Dist does not show while old has no jitter). The merged profile's
-// Dist is the table the link holds from now on, even when it cannot show it.
-func change(old Profile, table Dist, p Profile) (Profile, resets) {
+// Dist and Table are the table the link holds from now on, even when it cannot show it.
+func change(old Profile, held heldTable, p Profile) (Profile, resets) {
 	n := p
 	r := resets{lossModel: p.Loss.Model == LossState || p.Loss.Model == LossGemodel, seed: p.SeedSet}
 	// tc sends the delay/loss/duplicate correlations as one attribute, present when any
@@ -62,7 +68,7 @@ func change(old Profile, table Dist, p Profile) (Profile, resets) {
 		r.slot = true
 	}
 	if p.Dist == DistUniform {
-		n.Dist = table
+		n.Dist, n.Table = held.dist, held.table
 	}
 	if !p.SeedSet {
 		n.Seed, n.SeedSet = old.Seed, old.SeedSet
@@ -81,7 +87,7 @@ func change(old Profile, table Dist, p Profile) (Profile, resets) {
 // jitter, where tc text cannot name it.
 func shown(p Profile) Profile {
 	if p.Delay == 0 || p.Jitter == 0 {
-		p.Dist = DistUniform
+		p.Dist, p.Table = DistUniform, Table{}
 	}
 	return p
 }
@@ -93,8 +99,8 @@ func (l *Link[T]) apply(p Profile, r resets) {
 	l.limit = p.limit()
 	l.gap = p.gap()
 	l.sigma = capJitter(int64(p.Jitter))
-	l.tableDist, l.table = p.Dist, tableFor(p.Dist)
-	l.slotTab = tableFor(p.Slot.Dist)
+	l.held, l.table = heldTable{p.Dist, p.Table}, tableFor(p.Dist, p.Table)
+	l.slotTab = tableFor(p.Slot.Dist, p.Slot.Table)
 	l.counter = 0
 
 	// Correlations always follow the profile; their memories restart only when given.

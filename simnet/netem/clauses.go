@@ -108,7 +108,7 @@ func (ps *parser) slot() *ParseError {
 		if tok != "distribution" {
 			return ps.fail(pos, "slot takes MIN [MAX] or distribution NAME DELAY JITTER")
 		}
-		if s.Dist, err = ps.dist("slot distribution NAME", false); err != nil {
+		if s.Dist, s.Table, err = ps.dist("slot distribution NAME", false); err != nil {
 			return err
 		}
 		if s.Delay, err = ps.time("slot distribution DELAY"); err != nil {

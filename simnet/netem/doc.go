@@ -28,14 +28,20 @@
 // first, as the kernel puts them at the head of its queue), then the earliest due
 // packet once its slot is open. Probabilities are tc's 32-bit fixed point and fire when
 // a 32-bit draw R ≤ P; as in the kernel, a probability of 0 (loss, duplicate, corrupt)
-// takes no draw at all, and neither does a delay without jitter; delay tables are generated from iproute2's formulas (see
-// dist.go); jitter is capped at 2^31−1 ns as in the kernel, and uniform jitter keeps
-// the kernel's R mod 2J, whose modulo bias lowers the mean delay noticeably once 2J is
-// a sizeable fraction of 2^32 ns (about 4.3 s).
+// takes no draw at all, and neither does a delay without jitter. The normal, pareto
+// and paretonormal tables are generated as iproute2 generates its .dist files, entry
+// for entry equal to them (see dist.go); any other name is read from tc's library
+// directory as tc reads it (LoadTable: $TC_LIB_DIR, else /usr/lib/<triplet>/tc,
+// /usr/lib/tc, /usr/lib64/tc), so "distribution experimental" and tables made with
+// iproute2's maketable work, and Profile.TableSources says where each came from.
+// Jitter is capped at 2^31−1 ns as in the kernel, and uniform jitter keeps the kernel's
+// R mod 2J, whose modulo bias lowers the mean delay noticeably once 2J is a sizeable
+// fraction of 2^32 ns (about 4.3 s).
 //
 // SetProfile applies tc's "change" semantics (see its doc): a setting counts as given
-// when it is nonzero, so "corrupt 0%" cannot clear a corrupt setting there; Replace
-// installs a profile exactly, as deleting and re-adding the qdisc would.
+// when it is nonzero, so "corrupt 0%" or "rate 0" cannot clear a corrupt or rate setting
+// there (tc change with "rate 0" would); Replace installs a profile exactly, as
+// deleting and re-adding the qdisc would.
 //
 // # Where this differs from the kernel, and why
 //
@@ -82,11 +88,17 @@
 //   - Each keyword may appear once (tc lets most later ones win, partially).
 //   - "distribution uniform" is accepted and means the default uniform jitter (tc fails
 //     on it for want of a uniform.dist file, but users expect it to work); String leaves
-//     it out. Other names without a built-in table ("experimental") are errors.
+//     it out. normal, pareto and paretonormal are always the built-in tables (tc would
+//     read a same-named file from TC_LIB_DIR). A table file's name is letters, digits,
+//     '.', '_', '-' and '+', never a path; in the file, junk or a value outside int16 is
+//     an error naming the line (tc skips the rest of the line, or wraps the value).
 //   - A duplicate correlation without any other nonzero correlation is an error: tc
 //     would silently not send it.
 //   - "limit 0" (drop everything) and "rate N%" (needs a real device) are errors;
-//     numbers are plain decimals (tc's strtod also takes exponents and hex).
+//     numbers are plain decimals (tc's strtod also takes exponents and hex). "rate 0"
+//     is no rate limit, as in tc; a nonzero rate below 8bit, which tc truncates to that,
+//     is an error, and so are overheads after rate 0 (they would charge nothing).
+//   - Percentages round as tc's rint does (an exact half to even: 30% is 1288490188).
 //
 // String prints canonical text in a fixed order with exact units, which Parse reads
 // back to the same Profile; the zero Profile prints "".

@@ -95,9 +95,9 @@ func TestFact2TableDelay(t *testing.T) {
 			}
 			// The draw picks table entries uniformly: the sample mean matches the
 			// table's mean within 5 standard errors.
-			tab := tableFor(p.Dist)
+			tab := tableFor(p.Dist, p.Table)
 			var m, m2 float64
-			for _, v := range tab {
+			for _, v := range tab.Values() {
 				x := float64(v) / distScale * float64(j)
 				m += x
 				m2 += x * x

@@ -33,7 +33,7 @@ func (p Profile) String() string {
 		}
 	}
 	if p.Dist != DistUniform {
-		add("distribution", p.Dist.String())
+		add("distribution", distName(p.Dist, p.Table))
 	}
 	p.Loss.format(add)
 	if p.ECN {
@@ -65,7 +65,7 @@ func (p Profile) String() string {
 				add(formatTime(s.Max))
 			}
 		} else {
-			add("slot", "distribution", s.Dist.String(), formatTime(s.Delay), formatTime(s.Jitter))
+			add("slot", "distribution", distName(s.Dist, s.Table), formatTime(s.Delay), formatTime(s.Jitter))
 		}
 		if s.Packets != 0 {
 			add("packets", itoa32(s.Packets))
@@ -78,6 +78,14 @@ func (p Profile) String() string {
 		add("seed", strconv.FormatUint(p.Seed, 10))
 	}
 	return b.String()
+}
+
+// distName is what "distribution NAME" says for d: a loaded table's own name.
+func distName(d Dist, t Table) string {
+	if d == DistTable {
+		return t.Name()
+	}
+	return d.String()
 }
 
 func addPair(add func(...string), name string, p, corr Prob) {

@@ -104,12 +104,12 @@ type Link[T any] struct {
 	prof  Profile
 	limit int
 	gap   uint32
-	sigma int64      // jitter as the kernel holds it
-	table *distTable // delay table, nil for uniform
-	// tableDist names table. It can differ from prof.Dist: change keeps the table while
-	// jitter is 0, where the profile cannot show it.
-	tableDist Dist
-	slotTab   *distTable
+	sigma int64 // jitter as the kernel holds it
+	table Table // delay table, zero for uniform
+	// held is the delay table the qdisc holds, as a profile names it. It can differ from
+	// prof's: change keeps the table while jitter is 0, where the profile cannot show it.
+	held    heldTable
+	slotTab Table
 
 	rng  rand.PCG   // netem's own PRNG: every draw the kernel takes from q->prng
 	aux  rand.PCG   // what the kernel takes from its unseeded RNG, seeded here

@@ -59,12 +59,12 @@ func minDelay(p Profile) time.Duration {
 	if sigma == 0 {
 		return p.Delay
 	}
-	t := tableFor(p.Dist)
-	if t == nil {
+	t := tableFor(p.Dist, p.Table)
+	if t.Len() == 0 {
 		return p.Delay - time.Duration(sigma)
 	}
 	least := int64(math.MaxInt64)
-	for k := range distSize {
+	for k := range t.Len() {
 		least = min(least, tabledist(int64(p.Delay), sigma, uint32(k), t))
 	}
 	return time.Duration(least)
@@ -215,13 +215,13 @@ func TestSetProfileKeepsHiddenTable(t *testing.T) {
 	assert.Equal(t, mustParse(t, "delay 20ms"), l.Profile(), "no jitter: no distribution shown")
 	l.SetProfile(mustParse(t, "delay 20ms 4ms"))
 	assert.Equal(t, mustParse(t, "delay 20ms 4ms distribution pareto"), l.Profile())
-	assert.Same(t, tableFor(DistPareto), l.table)
+	assert.Equal(t, tableFor(DistPareto, Table{}), l.table)
 
 	// Jitter around a delay of 0 (tc refuses to name a distribution there, but a change
 	// reaches it) is drawn from the held table too.
 	l.SetProfile(mustParse(t, "delay 0ms 4ms"))
 	assert.Equal(t, mustParse(t, "delay 0ms 4ms"), l.Profile())
-	assert.Same(t, tableFor(DistPareto), l.table)
+	assert.Equal(t, tableFor(DistPareto, Table{}), l.table)
 
 	// Naming a distribution replaces it; Replace is a fresh qdisc and holds none.
 	l.SetProfile(mustParse(t, "delay 5ms 1ms distribution normal"))
@@ -231,7 +231,7 @@ func TestSetProfileKeepsHiddenTable(t *testing.T) {
 	l.Replace(mustParse(t, "delay 5ms"))
 	l.SetProfile(mustParse(t, "delay 5ms 1ms"))
 	assert.Equal(t, mustParse(t, "delay 5ms 1ms"), l.Profile())
-	assert.Nil(t, l.table)
+	assert.Zero(t, l.table)
 
 	// What Profile shows always prints as text that parses back to it.
 	back, err := Parse(l.Profile().String())
@@ -290,10 +290,12 @@ func TestSlot(t *testing.T) {
 
 // The generated tables have iproute2's shape.
 func TestTables(t *testing.T) {
-	normal, pareto, pn := tableFor(DistNormal), tableFor(DistPareto), tableFor(DistParetoNormal)
-	for name, tab := range map[string]*distTable{"normal": normal, "pareto": pareto, "paretonormal": pn} {
+	normal, pareto := tableFor(DistNormal, Table{}).Values(), tableFor(DistPareto, Table{}).Values()
+	for _, d := range []Dist{DistNormal, DistPareto, DistParetoNormal} {
+		tab := tableFor(d, Table{}).Values()
+		require.Len(t, tab, distSize)
 		for k := 1; k < distSize; k++ {
-			require.LessOrEqual(t, tab[k-1], tab[k], "%s not ascending at %d", name, k)
+			require.LessOrEqual(t, tab[k-1], tab[k], "%s not ascending at %d", d, k)
 		}
 	}
 	assert.Equal(t, int16(math.MinInt16), normal[0], "normal's low tail clamps at −4σ")
@@ -305,7 +307,7 @@ func TestTables(t *testing.T) {
 		sum += float64(v) * float64(v)
 	}
 	assert.InDelta(t, 1, math.Sqrt(sum/distSize)/distScale, 0.02, "normal table has unit spread")
-	assert.Nil(t, tableFor(DistUniform))
+	assert.Zero(t, tableFor(DistUniform, Table{}).Len())
 }
 
 // Every slot opens with its full budget, the first one included (the kernel's get_slot

@@ -13,7 +13,12 @@ type ParseError struct {
 	Token  string // the token at fault ("" at end of input)
 	Pos    int    // its index among the whitespace-separated tokens, from 0
 	Reason string
+	Err    error // the Loader's error, when loading a distribution table failed
 }
+
+// Unwrap returns the Loader's error, if any (it wraps fs.ErrNotExist when LoadTable
+// found no file).
+func (e *ParseError) Unwrap() error { return e.Err }
 
 func (e *ParseError) Error() string {
 	if e.Token == "" {
@@ -71,9 +76,15 @@ func lookupKeyword(tok string) (keyword, string) {
 
 // Parse reads tc netem text ("delay 50ms 10ms loss 5% duplicate 1% reorder 10%"), the
 // options that follow "netem" in `tc qdisc add dev D root netem ...`. Errors are
-// *ParseError naming the token and the rule. Parse("") is the zero Profile.
-func Parse(text string) (Profile, error) {
-	ps := parser{toks: strings.Fields(text), seen: map[keyword]int{}, dupCorrPos: -1}
+// *ParseError naming the token and the rule. Parse("") is the zero Profile. A
+// distribution that is not built in ("distribution experimental") is read as tc reads
+// it, by LoadTable from tc's library directory; ParseWith chooses how.
+func Parse(text string) (Profile, error) { return ParseWith(text, LoadTable) }
+
+// ParseWith is Parse with load supplying the tables of distributions that are not built
+// in (normal, pareto and paretonormal always are); with a nil load such names are errors.
+func ParseWith(text string, load Loader) (Profile, error) {
+	ps := parser{toks: strings.Fields(text), seen: map[keyword]int{}, dupCorrPos: -1, load: load}
 	if err := ps.run(); err != nil {
 		return Profile{}, err
 	}
@@ -86,6 +97,7 @@ type parser struct {
 	p          Profile
 	seen       map[keyword]int // token index of each keyword given
 	dupCorrPos int
+	load       Loader
 }
 
 func (ps *parser) fail(pos int, reason string) *ParseError {
@@ -201,11 +213,10 @@ func (ps *parser) option(kw keyword, name string) *ParseError {
 		}
 		p.Gap = uint32(n)
 	case kwDistribution:
-		d, err := ps.dist("distribution NAME", true)
-		if err != nil {
+		var err *ParseError
+		if p.Dist, p.Table, err = ps.dist("distribution NAME", true); err != nil {
 			return err
 		}
-		p.Dist = d
 	case kwRate:
 		return ps.rate()
 	case kwSlot:
@@ -250,21 +261,36 @@ func (ps *parser) pair(what string, p, corr *Prob) *ParseError {
 	return nil
 }
 
-func (ps *parser) dist(what string, uniformOK bool) (Dist, *ParseError) {
+func (ps *parser) dist(what string, uniformOK bool) (Dist, Table, *ParseError) {
 	tok, pos, err := ps.arg(what)
 	if err != nil {
-		return 0, err
+		return 0, Table{}, err
 	}
-	for d, name := range distNames {
-		if tok == name && (uniformOK || d != int(DistUniform)) {
-			return Dist(d), nil
+	for d := DistUniform; d <= DistParetoNormal; d++ {
+		if tok == distNames[d] && (uniformOK || d != DistUniform) {
+			return d, Table{}, nil
 		}
 	}
-	if uniformOK {
-		return 0, ps.fail(pos, "no table for this distribution; accepted: "+distList)
+	accepted, none := distList, "no table for this distribution; accepted: "
+	if !uniformOK {
+		accepted, none = "normal, pareto, paretonormal (for uniform slots write slot MIN MAX)", "no table for this slot distribution; accepted: "
 	}
-	return 0, ps.fail(pos, "no table for this slot distribution; accepted: normal, pareto, paretonormal "+
-		"(for uniform slots write slot MIN MAX)")
+	switch {
+	case tok == "uniform" || ps.load == nil:
+		return 0, Table{}, ps.fail(pos, none+accepted)
+	case checkTableName(tok) != "":
+		return 0, Table{}, ps.fail(pos, checkTableName(tok)+"; built in: "+accepted)
+	}
+	t, lerr := ps.load(tok)
+	if lerr == nil && (t.Len() == 0 || t.name != tok) {
+		lerr = fmt.Errorf("netem: the loader returned table %q (%d entries) for %q", t.name, t.Len(), tok)
+	}
+	if lerr != nil {
+		e := ps.fail(pos, strings.TrimPrefix(lerr.Error(), "netem: "))
+		e.Err = lerr
+		return 0, Table{}, e
+	}
+	return DistTable, t, nil
 }
 
 // finish applies tc's cross-option checks, naming the option that breaks each.

@@ -97,7 +97,7 @@ func TestParseInvalid(t *testing.T) {
 		{"ecn needs nonzero loss", "loss 0% ecn", "ecn", "ecn needs a loss"},
 		{"distribution needs jitter", "delay 10ms distribution normal", "distribution", "needs a delay and a jitter"},
 		{"uniform also needs jitter", "distribution uniform", "distribution", "needs a delay and a jitter"},
-		{"no table", "delay 1ms 1ms distribution experimental", "experimental", "accepted: uniform, normal"},
+		{"not a distribution name", "delay 1ms 1ms distribution ../../etc/passwd", "../../etc/passwd", "it is not a path; built in: uniform, normal"},
 		{"percent above 100", "loss 101%", "101%", "above 100%"},
 		{"percent garbage", "loss 5%%", "5%%", "not a percentage"},
 		{"percent fraction form", "loss 0.5x", "0.5x", "not a percentage"},

@@ -39,18 +39,33 @@ type Dist uint8
 
 const (
 	DistUniform      Dist = iota // jitter uniform over [delay−jitter, delay+jitter)
-	DistNormal                   // iproute2's normal table
-	DistPareto                   // iproute2's pareto table (a = 3)
-	DistParetoNormal             // iproute2's paretonormal table
+	DistNormal                   // iproute2's normal table (built in)
+	DistPareto                   // iproute2's pareto table (a = 3, built in)
+	DistParetoNormal             // iproute2's paretonormal table (built in)
+	// DistTable draws from a table that is not built in, held in Profile.Table (or
+	// Slot.Table): one LoadTable read from tc's library directory, as tc loads
+	// "distribution experimental", or one made with NewTable or ReadTable.
+	DistTable
 )
 
-var distNames = [...]string{"uniform", "normal", "pareto", "paretonormal"}
+var distNames = [...]string{"uniform", "normal", "pareto", "paretonormal", "table"}
 
 func (d Dist) String() string {
 	if int(d) < len(distNames) {
 		return distNames[d]
 	}
 	return fmt.Sprintf("Dist(%d)", uint8(d))
+}
+
+// isBuiltinDist reports whether name is one of the distributions Parse knows without a
+// file (uniform included).
+func isBuiltinDist(name string) bool {
+	for d := DistUniform; d <= DistParetoNormal; d++ {
+		if name == distNames[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // LossModel selects the loss generator.
@@ -98,6 +113,7 @@ const maxRateBytes = math.MaxUint64 / 8
 type Slot struct {
 	Min, Max      time.Duration // uniform form: the next slot opens U[Min, Max] after the last
 	Dist          Dist          // table form: distribution of the interval
+	Table         Table         // table form with DistTable: the table (see Profile.Table)
 	Delay, Jitter time.Duration // table form: its mean and spread
 	Packets       int32         // per-slot packet budget, 0 = unlimited
 	Bytes         int32         // per-slot byte budget, 0 = unlimited
@@ -117,6 +133,7 @@ type Profile struct {
 	Jitter        time.Duration // spread of the delay (see Dist)
 	DelayCorr     Prob          // correlation of successive delay draws
 	Dist          Dist          // delay distribution, needs Delay and Jitter
+	Table         Table         // the table when Dist is DistTable, zero otherwise
 	Loss          Loss          // loss model
 	ECN           bool          // mark ECN-capable packets CE instead of dropping them
 	Duplicate     Prob          // probability of sending a packet twice
@@ -149,8 +166,8 @@ func (p Profile) check() (keyword, reason string) {
 	if p.Delay < 0 || p.Jitter < 0 {
 		return "delay", "delay and jitter must not be negative"
 	}
-	if p.Dist > DistParetoNormal {
-		return "distribution", "unknown distribution; accepted: " + distList
+	if kw, r := checkDist("distribution", p.Dist, p.Table); kw != "" {
+		return kw, r
 	}
 	if p.Dist != DistUniform && (p.Delay == 0 || p.Jitter == 0) {
 		return "distribution", "a distribution needs a delay and a jitter (e.g. delay 50ms 10ms distribution normal)"
@@ -181,6 +198,9 @@ func (p Profile) check() (keyword, reason string) {
 }
 
 func (s Slot) check() (keyword, reason string) {
+	if kw, r := checkDist("slot", s.Dist, s.Table); kw != "" {
+		return kw, r
+	}
 	switch {
 	case s.Packets < 0 || s.Bytes < 0:
 		return "slot", "packets and bytes must not be negative"
@@ -188,14 +208,43 @@ func (s Slot) check() (keyword, reason string) {
 		return "slot", "delay and jitter belong to the distribution form (slot distribution NAME DELAY JITTER)"
 	case s.Dist == DistUniform && (s.Min < 0 || s.Max < s.Min):
 		return "slot", "slot needs 0 <= MIN <= MAX"
-	case s.Dist > DistParetoNormal:
-		return "slot", "unknown slot distribution; accepted: normal, pareto, paretonormal"
+	case s.Dist > DistTable:
+		return "slot", "unknown slot distribution; accepted: normal, pareto, paretonormal, or DistTable with a Table"
 	case s.Dist != DistUniform && (s.Min != 0 || s.Max != 0):
 		return "slot", "MIN and MAX belong to the uniform form (slot MIN [MAX])"
 	case s.Dist != DistUniform && (s.Delay < 0 || s.Jitter <= 0):
 		return "slot", "slot distribution needs DELAY >= 0 and JITTER > 0"
 	}
 	return "", ""
+}
+
+// checkDist checks that a table is given exactly with DistTable, and can be named in text.
+func checkDist(kw string, d Dist, t Table) (keyword, reason string) {
+	switch {
+	case d > DistTable:
+		return kw, "unknown distribution; accepted: " + distList + ", or DistTable with a Table"
+	case d != DistTable && t != (Table{}):
+		return kw, "a Table is used only with DistTable"
+	case d == DistTable && t.Len() == 0:
+		return kw, "DistTable needs a Table (from LoadTable, ReadTable or NewTable)"
+	case d == DistTable && (checkTableName(t.name) != "" || isBuiltinDist(t.name)):
+		return kw, "the table's name " + quote(t.name) + " cannot name it in tc text"
+	}
+	return "", ""
+}
+
+// TableSources says where each table p draws from comes from, one line each:
+// "distribution experimental: 4096 entries from /usr/lib/x86_64-linux-gnu/tc/experimental.dist",
+// "slot distribution normal: 4096 entries, built in (...)". It is empty when p uses none.
+func (p Profile) TableSources() []string {
+	var out []string
+	if t := tableFor(p.Dist, p.Table); t.Len() > 0 {
+		out = append(out, "distribution "+t.String())
+	}
+	if t := tableFor(p.Slot.Dist, p.Slot.Table); t.Len() > 0 {
+		out = append(out, "slot distribution "+t.String())
+	}
+	return out
 }
 
 // active reports whether the loss clause can ever fire (tc's "ecn needs loss" test).

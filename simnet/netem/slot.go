@@ -33,7 +33,7 @@ func (s *slotState) settle(now time.Duration) {
 func (l *Link[T]) newSlot(now time.Duration) {
 	c := &l.prof.Slot
 	var d int64
-	if l.slotTab == nil {
+	if l.slotTab.Len() == 0 {
 		span := uint64(max(0, c.Max-c.Min))
 		hi, lo := bits.Mul64(uint64(u32(&l.aux)), span)
 		d = int64(c.Min) + int64(hi<<32|lo>>32)
