@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -112,6 +113,10 @@ func TestSweepSameRowsWhateverJobs(t *testing.T) {
 		many, _ := sweep(t, append(args, "-jobs", jobs)...)
 		require.Equal(t, one, many, "-jobs %s", jobs)
 	}
+	prev := runtime.GOMAXPROCS(1)
+	single, _ := sweep(t, append(args, "-jobs", "3")...)
+	runtime.GOMAXPROCS(prev)
+	require.Equal(t, one, single, "GOMAXPROCS=1")
 	lines := strings.Split(strings.TrimSpace(one), "\n")
 	require.Len(t, lines, 1+14+2+1, "header, 14 rows, 2 summaries, end")
 	var row sweepRow
@@ -220,4 +225,28 @@ func TestSweepPlot(t *testing.T) {
 	b, err := os.ReadFile(png)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(b), "\x89PNG"))
+}
+
+// Ctrl-C (the context's end) starts no more runs; what was done is printed, and the end
+// record says the sweep was interrupted.
+func TestSweepInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, out, errOut := runCmd(ctx, "sweep", "-seeds", "50", "-duration", "1s")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "interrupted")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.Contains(t, lines[0], `"type":"sweep"`)
+	assert.Contains(t, lines[len(lines)-1], `"interrupted":true`)
+}
+
+func TestSweepProgressLine(t *testing.T) {
+	var b strings.Builder
+	pr := &progress{w: &b, of: 10}
+	pr.update(sweepEnd{Runs: 3, Disagree: 1})
+	assert.Contains(t, b.String(), "\r\033[Ksweep: 3/10 runs")
+	assert.Contains(t, b.String(), "1 disagree")
+	pr.clear()
+	assert.True(t, strings.HasSuffix(b.String(), "\r\033[K"))
+	assert.False(t, isTerminal(&b), "only a terminal gets the progress line")
 }
