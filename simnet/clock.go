@@ -107,5 +107,8 @@ func (t *Timer) Stop() bool {
 		return false
 	}
 	delete(n.timers, t.id)
+	if n.st != nil {
+		n.stArmLocked() // the bubble's clock need not visit the stopped timer's time
+	}
 	return true
 }
