@@ -146,4 +146,3 @@ func TestSynctestModeMixing(t *testing.T) {
 	require.Contains(t, msg(func() { inside.Clock().Sleep(time.Second) }), "outside its testing/synctest bubble")
 	require.True(t, strings.Contains(msg(func() { _, _, _ = c.ReadFrom(nil) }), "outside its testing/synctest bubble"))
 }
-
