@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +39,11 @@ and seed give the same output, byte for byte.
 A distribution that is not built in (normal, pareto and paretonormal are, bit-exact with
 iproute2's) is read as tc reads it: NAME.dist from $TC_LIB_DIR, else /usr/lib/<triplet>/tc,
 /usr/lib/tc or /usr/lib64/tc; a line after the header says where each table came from.
+
+The simulator runs one thing at a time, so sim runs on one P (GOMAXPROCS=1, the
+fastest: more Ps only add the runtime's background work); set the GOMAXPROCS
+environment variable to override it, e.g. GOMAXPROCS=2 dist-example sim. The output is
+the same either way.
 
 The summaries count a missing number lost in the interval at whose end it has been
 missing for a whole interval after a higher number arrived, and late if it arrives
@@ -82,6 +89,9 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	o, err := parseSimFlags(args, stdout)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1) // see the usage: the simulator uses one P at a time
 	}
 	// Every output file is opened before the run: a path that cannot be written fails now.
 	var outs outFiles
