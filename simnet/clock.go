@@ -91,7 +91,7 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) *Timer {
 		n.timers = make(map[uint64]struct{})
 	}
 	n.timers[n.nextTimer] = struct{}{}
-	n.pushLocked(event{at: n.afterLocked(d), kind: evTimer, tok: n.nextTimer, fn: f})
+	n.pushLocked(fnEvent(n.afterLocked(d), evTimer, f, n.nextTimer))
 	return &Timer{n: n, id: n.nextTimer}
 }
 

@@ -31,9 +31,9 @@
 // Everything that happens is an event in one queue ordered by (virtual time, sequence
 // number): a simulated goroutine becoming runnable, a link's next departure (at most one
 // pending event per link, re-armed from netem.Link.NextDue), a sleep or read deadline
-// ending, a function scheduled with At, After or Clock.AfterFunc. Events due at the current time sit in a FIFO,
-// later ones in a slice-based binary heap of events by value; the two together give the
-// exact (time, sequence) order.
+// ending, a function scheduled with At, After or Clock.AfterFunc. Events due at the
+// current time sit in a FIFO, later ones in a slice-based 4-ary heap of 32-byte events by
+// value (queue.go); the two together give the exact (time, sequence) order.
 //
 // Simulated goroutines, started with Network.Go, are Go coroutines (iter.Pull) of which
 // exactly one runs at a time: the holder of the run token. One that blocks (ReadFrom with

@@ -126,7 +126,7 @@ func (n *Network) armLocked(l *link) {
 	}
 	l.tok++
 	l.armed, l.armedAt = true, due
-	n.pushLocked(event{at: due, kind: evLink, l: l, tok: l.tok})
+	n.pushLocked(linkEv(due, l, l.tok))
 }
 
 // fireLinkLocked delivers every packet the link lets go now and re-arms it.
@@ -146,7 +146,7 @@ func (n *Network) fireLinkLocked(l *link) {
 		// later rather than spin at this instant.
 		l.tok++
 		l.armed, l.armedAt = true, n.now+1
-		n.pushLocked(event{at: n.now + 1, kind: evLink, l: l, tok: l.tok})
+		n.pushLocked(linkEv(n.now+1, l, l.tok))
 		return
 	}
 	n.armLocked(l)

@@ -169,14 +169,14 @@ func (n *Network) At(at time.Duration, fn func()) {
 	if at < n.now {
 		at = n.now
 	}
-	n.pushLocked(event{at: at, kind: evFunc, fn: fn})
+	n.pushLocked(fnEvent(at, evFunc, fn, 0))
 }
 
 // After schedules fn to run d from now, like At (d <= 0 means now).
 func (n *Network) After(d time.Duration, fn func()) {
 	n.lock()
 	defer n.mu.Unlock()
-	n.pushLocked(event{at: n.afterLocked(d), kind: evFunc, fn: fn})
+	n.pushLocked(fnEvent(n.afterLocked(d), evFunc, fn, 0))
 }
 
 // afterLocked is the virtual time d from now, saturating instead of wrapping around (a

@@ -88,12 +88,12 @@ func (n *Network) Go(name string, fn func()) {
 	n.nextGID++
 	g := &gor{n: n, id: n.nextGID, name: name, fn: fn, live: len(n.live)}
 	n.live = append(n.live, g)
-	n.pushLocked(event{at: n.now, kind: evResume, g: g})
+	n.pushLocked(gorEvent(n.now, evResume, g, 0))
 }
 
 func (n *Network) pushLocked(e event) {
 	n.seq++
-	e.seq = n.seq
+	e.key |= n.seq << kindBits
 	n.events.push(e, n.now)
 	if n.st != nil {
 		n.stPushed(e.at)
@@ -102,7 +102,7 @@ func (n *Network) pushLocked(e event) {
 
 // wakeLocked makes g runnable at the current time if it still waits with token tok.
 func (n *Network) wakeLocked(g *gor) {
-	n.pushLocked(event{at: n.now, kind: evResume, g: g, tok: g.tok})
+	n.pushLocked(gorEvent(n.now, evResume, g, g.tok))
 }
 
 // blockLocked records that g waits, then gives up the run token until g is resumed. mu is
@@ -113,7 +113,7 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 	g.wait, g.waitConn, g.until, g.hasUntil = w, c, until, hasUntil
 	if hasUntil && !(g.armed && g.armedAt == until) {
 		g.armed, g.armedAt = true, until
-		n.pushLocked(event{at: until, kind: evDeadline, g: g})
+		n.pushLocked(gorEvent(until, evDeadline, g, 0))
 	}
 	mark := stackMark()
 	n.switchLocked(g)
@@ -254,9 +254,9 @@ func (n *Network) nextLocked() *gor {
 		if e.at > n.now {
 			n.setNowLocked(e.at)
 		}
-		switch e.kind {
+		switch e.kind() {
 		case evResume, evDeadline:
-			g := e.g
+			g := e.g()
 			if g.state == gNew && n.closed {
 				g.state = gDone
 				n.removeLiveLocked(g)
@@ -265,9 +265,9 @@ func (n *Network) nextLocked() *gor {
 			g.state = gRunning
 			return g
 		case evLink:
-			n.fireLinkLocked(e.l)
+			n.fireLinkLocked(e.l())
 		case evFunc, evTimer:
-			n.callLocked(e.fn)
+			n.callLocked(e.fn())
 		}
 	}
 }
@@ -276,17 +276,17 @@ func (n *Network) nextLocked() *gor {
 // ended, superseded link timers, stopped AfterFunc timers and, after Close, faults and
 // packets have not.
 func (n *Network) liveLocked(e *event) bool {
-	switch e.kind {
+	switch e.kind() {
 	case evResume:
-		return e.g.state == gNew || e.g.state == gBlocked && e.g.tok == e.tok
+		return e.g().state == gNew || e.g().state == gBlocked && e.g().tok == e.tok
 	case evDeadline:
-		g := e.g
+		g := e.g()
 		if g.armed && g.armedAt == e.at {
 			g.armed = false
 		}
 		return g.state == gBlocked && g.hasUntil && g.until == e.at
 	case evLink:
-		return !n.closed && e.tok == e.l.tok
+		return !n.closed && e.tok == e.l().tok
 	case evFunc:
 		return !n.closed
 	case evTimer:

@@ -141,11 +141,11 @@ func (n *Network) stAdvanceLocked() {
 		if !n.liveLocked(&e) {
 			continue
 		}
-		switch e.kind {
+		switch e.kind() {
 		case evLink:
-			n.fireLinkLocked(e.l)
+			n.fireLinkLocked(e.l())
 		case evFunc, evTimer:
-			n.stCallLocked(e.fn)
+			n.stCallLocked(e.fn())
 		}
 	}
 	n.stArmLocked()
@@ -199,9 +199,9 @@ func (n *Network) stStaleLocked(e *event) bool {
 	if n.closed {
 		return true
 	}
-	switch e.kind {
+	switch e.kind() {
 	case evLink:
-		return e.tok != e.l.tok
+		return e.tok != e.l().tok
 	case evTimer:
 		_, pending := n.timers[e.tok]
 		return !pending

@@ -11,7 +11,7 @@ import (
 )
 
 // TestEventQueueOrder drives the queue as the scheduler does (time only moves forward, to
-// the time of the event popped) and checks it pops in exact (at, seq) order.
+// the time of the event popped) and checks it pops in exact (at, key) order: key is the sequence number and kind.
 func TestEventQueueOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var q eventQueue
@@ -27,13 +27,13 @@ func TestEventQueueOrder(t *testing.T) {
 				e := q.pop()
 				require.Greater(t, e.at+1, now, "time never goes back")
 				now = e.at
-				slices.SortFunc(model, func(a, b event) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
-				require.Equal(t, model[0].seq, e.seq)
+				slices.SortFunc(model, func(a, b event) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.key, b.key)) })
+				require.Equal(t, model[0].key, e.key)
 				model = model[1:]
 				continue
 			}
 			seq++
-			e := event{at: now + time.Duration(op-1)*time.Millisecond*time.Duration(op%2), seq: seq}
+			e := event{at: now + time.Duration(op-1)*time.Millisecond*time.Duration(op%2), key: seq << kindBits}
 			e.at = max(e.at, now)
 			q.push(e, now)
 			model = append(model, e)
@@ -46,7 +46,7 @@ func TestEventQueueOrder(t *testing.T) {
 func BenchmarkEventHeap(b *testing.B) {
 	var h eventHeap
 	for i := range 1000 {
-		h.push(event{at: time.Duration(i*7919%1000) * time.Millisecond, seq: uint64(i)})
+		h.push(event{at: time.Duration(i*7919%1000) * time.Millisecond, key: uint64(i) << kindBits})
 	}
 	seq := uint64(1000)
 	b.ReportAllocs()
@@ -54,7 +54,7 @@ func BenchmarkEventHeap(b *testing.B) {
 		e := h.pop()
 		seq++
 		e.at += time.Second
-		e.seq = seq
+		e.key = seq << kindBits
 		h.push(e)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "push+pop/s")

@@ -1,6 +1,9 @@
 package simnet
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 type evKind uint8
 
@@ -12,17 +15,36 @@ const (
 	evTimer                  // run fn if timer tok is still pending (Clock.AfterFunc)
 )
 
-// event is one entry of the network's single queue. Events are kept by value in a
-// slice-based binary heap: container/heap would box every event in an interface and
-// allocate on each push.
+// event is one entry of the network's single queue, 32 bytes kept by value (no boxing in
+// an interface, no allocation per push; four of a heap node's children fit in two cache
+// lines). key is the sequence number shifted left by 3 with the kind in the low bits, so
+// comparing keys compares sequence numbers; p is what the kind says: a *gor (evResume,
+// evDeadline), a *link (evLink) or a *func() (evFunc, evTimer).
 type event struct {
-	at   time.Duration
-	seq  uint64
-	tok  uint64
-	g    *gor
-	l    *link
-	fn   func()
-	kind evKind
+	at  time.Duration
+	key uint64
+	tok uint64
+	p   unsafe.Pointer
+}
+
+const kindBits = 3
+
+func (e *event) kind() evKind { return evKind(e.key & (1<<kindBits - 1)) }
+func (e *event) g() *gor      { return (*gor)(e.p) }
+func (e *event) l() *link     { return (*link)(e.p) }
+func (e *event) fn() func()   { return *(*func())(e.p) }
+
+// gorEvent, linkEv and fnEvent make events of each kind of target; pushLocked numbers them.
+func gorEvent(at time.Duration, k evKind, g *gor, tok uint64) event {
+	return event{at: at, key: uint64(k), tok: tok, p: unsafe.Pointer(g)}
+}
+
+func linkEv(at time.Duration, l *link, tok uint64) event {
+	return event{at: at, key: uint64(evLink), tok: tok, p: unsafe.Pointer(l)}
+}
+
+func fnEvent(at time.Duration, k evKind, fn func(), tok uint64) event {
+	return event{at: at, key: uint64(k), tok: tok, p: unsafe.Pointer(&fn)}
 }
 
 // eventQueue orders events by (at, seq). Events due at the current time (wakeups, links
@@ -75,14 +97,14 @@ func (q *eventQueue) pop() event {
 	return q.heap.pop()
 }
 
-// eventHeap is a 4-ary min-heap ordered by (at, seq); seq is unique, so the order is
+// eventHeap is a 4-ary min-heap ordered by (at, key); key is unique, so the order is
 // total and equal times run in the order they were scheduled. Four children per node
 // halve the depth of a binary heap, and a node's children share a cache line or two,
 // which matters with thousands of pending timers.
 type eventHeap []event
 
 func (a *event) before(b *event) bool {
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+	return a.at < b.at || (a.at == b.at && a.key < b.key)
 }
 
 func (h *eventHeap) push(e event) {
