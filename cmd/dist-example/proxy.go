@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -57,6 +58,10 @@ Examples:
       -netem "delay 50ms 10ms distribution normal loss 1%" -reverse-netem "delay 50ms 10ms" \
       -interval 1s -format json -control 127.0.0.1:8474
 
+  # A 1 ms delay honoured to microseconds (late_p99_us in the counters says how well),
+  # with at most 16 MiB queued per direction.
+  dist-example proxy -listen 127.0.0.1:9001 -upstream 127.0.0.1:9000 -netem "delay 1ms" -queue-bytes 16777216
+
   # Correlated loss drawn as the kernel draws it, to match a real "tc ... netem".
   dist-example proxy -listen 127.0.0.1:9001 -upstream 127.0.0.1:9000 -netem "loss 10% 25%" -correlation kernel
 
@@ -92,6 +97,8 @@ func parseProxyFlags(args []string, help io.Writer) (proxyFlags, error) {
 	fs.IntVar(&f.cfg.MaxSessions, "max-sessions", proxy.DefaultMaxSessions, "most clients relayed at once; datagrams from more are dropped and counted (`N` >= 1)")
 	fs.DurationVar(&f.cfg.IdleTimeout, "idle-timeout", proxy.DefaultIdleTimeout, "forget a client once none of its datagrams was read or written (either way) for this long, `DUR` > 0")
 	fs.IntVar(&f.cfg.ReadBuffer, "read-buffer", proxy.DefaultReadBuffer, "socket receive buffer to ask for, in `BYTES` (> 0; the kernel may cap it)")
+	fs.Int64Var(&f.cfg.QueueBytes, "queue-bytes", proxy.DefaultQueueBytes, "most payload memory each direction's queue may hold, in `BYTES` (> 0); datagrams past it are dropped and counted byte_limit_drops, as limit drops by count")
+	realtime := fs.Bool("realtime", true, "on Linux, run each direction's delivery thread at the lowest real-time priority where allowed (root or CAP_SYS_NICE), so due times hold on a loaded machine; -realtime=false keeps ordinary priority")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
 	}
@@ -115,13 +122,23 @@ func parseProxyFlags(args []string, help io.Writer) (proxyFlags, error) {
 		return f, usagef("proxy: -idle-timeout %v; want a positive duration such as 60s", f.cfg.IdleTimeout)
 	case f.cfg.ReadBuffer <= 0:
 		return f, usagef("proxy: -read-buffer %d; want a positive number of bytes", f.cfg.ReadBuffer)
+	case f.cfg.QueueBytes <= 0:
+		return f, usagef("proxy: -queue-bytes %d; want a positive number of bytes, e.g. 67108864 (64 MiB)", f.cfg.QueueBytes)
 	}
+	f.cfg.NoRealtime = !*realtime
 	var err error
 	if f.cfg.Listen, err = udpAddrFlag("listen", f.cfg.Listen, "127.0.0.1:9001", true); err != nil {
 		return f, err
 	}
 	if f.cfg.Upstream, err = udpAddrFlag("upstream", f.cfg.Upstream, "127.0.0.1:9000", false); err != nil {
 		return f, err
+	}
+	if f.control != "" {
+		// Checked here, so a malformed address is a usage error naming the flag; whether
+		// it is loopback is ListenControl's to say.
+		if _, err = udpAddrFlag("control", f.control, "127.0.0.1:8474", true); err != nil {
+			return f, err
+		}
 	}
 	if f.cfg.Forward, err = netem.Parse(*fwd); err != nil {
 		return f, usagef("proxy: -netem %q: %v", *fwd, err)
@@ -160,6 +177,9 @@ func udpAddrFlag(name, value, example string, zeroPortOK bool) (string, error) {
 	}
 	a, err := net.ResolveUDPAddr("udp", value)
 	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && strings.Contains(dnsErr.Err, "unknown port") {
+		return "", usagef("proxy: -%s %q: port is neither a number in 0..65535 nor a known service name; want %s", name, value, want)
+	}
 	if errors.As(err, &dnsErr) {
 		// Well formed, but the name does not resolve (now): a runtime failure, exit 1, as
 		// in send, recv, ping and echo.
@@ -183,9 +203,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	clk := clock.New()
-	f.cfg.Clock = clk
-	p, err := proxy.New(f.cfg)
+	p, err := proxy.New(f.cfg) // Config.Clock nil: the real clock, with precise delivery timers
+	clk := clock.New()         // the reports' ticker
 	if err != nil {
 		return err
 	}

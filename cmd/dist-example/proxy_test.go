@@ -39,6 +39,10 @@ func TestProxyFlagErrors(t *testing.T) {
 		{"stray argument", append(ok, "extra"), "unexpected argument"},
 		{"unknown flag", append(ok, "-bogus"), "bogus"},
 		{"control on every interface", append(ok, "-control", ":0"), "loopback"},
+		{"control port out of range", append(ok, "-control", "127.0.0.1:99999"), `-control "127.0.0.1:99999": port "99999" is not a number`},
+		{"control port not a port", append(ok, "-control", "127.0.0.1:abc"), `-control "127.0.0.1:abc": port is neither a number`},
+		{"control without a port", append(ok, "-control", "localhost"), `-control "localhost": missing port`},
+		{"zero queue bytes", append(ok, "-queue-bytes", "0"), "-queue-bytes"},
 		{"bad correlation", append(ok, "-correlation", "linux"), `-correlation: correlation "linux": want stated`},
 		// Malformed addresses are usage errors naming the flag, the value and the form wanted.
 		{"listen without a port", []string{"-listen", "nohost", "-upstream", "127.0.0.1:9"},

@@ -30,6 +30,8 @@ func (r *watchRoute) via(p *netem.Packet[*session]) (batchConn, net.Addr) {
 	return oneConn{p: p}, nil
 }
 
+func (r *watchRoute) segmentable(*netem.Packet[*session]) bool { return false }
+
 func (r *watchRoute) writeOne(p *netem.Packet[*session]) error {
 	r.seen <- r.d.stats()
 	return nil
@@ -42,17 +44,18 @@ func TestDeliveredIsCountedWhenTheDatagramCanBeSeen(t *testing.T) {
 	start := clk.Now()
 	done := make(chan struct{})
 	out := &watchRoute{seen: make(chan DirectionStats, 1)}
-	d := newDirection(Forward, netem.Profile{}, 1, func() time.Duration { return clk.Since(start) },
-		clk, newBufPool(), done, out)
+	now := func() time.Duration { return clk.Since(start) }
+	d := newDirection(Forward, netem.Profile{}, 1, netem.CorrelationStated, DefaultQueueBytes, now,
+		newClockWaiter(clk, now), newBufPool(), done, out)
 	out.d = d
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); d.loop() }()
-	t.Cleanup(func() { close(done); <-stopped })
+	t.Cleanup(func() { close(done); d.w.kick(); <-stopped })
 
 	s := &session{}
 	const n = 20
 	for i := range n {
-		d.enqueue(s, make([]byte, 10), 28)
+		d.enqueue([]inbound{{s: s, data: make([]byte, 10), overhead: 28}}, nil)
 		var at DirectionStats
 		select {
 		case at = <-out.seen:
@@ -106,9 +109,6 @@ func TestDelayedPacketKeepsItsSessionForTheReply(t *testing.T) {
 	p := startProxy(t, up.LocalAddr().String(), "delay 1s", "", 1, func(c *Config) {
 		c.Clock, c.IdleTimeout = mock, idle
 	})
-	// The listen socket's read deadline runs on the wall clock while the mock stands
-	// still: let it pass, so the proxy must re-arm it to read anything at all.
-	<-time.After(3 * p.sweepEvery())
 	client := dialer(t, p)
 	_, err = client.Write(makeDatagram(1, 32))
 	require.NoError(t, err)
@@ -125,17 +125,9 @@ func TestDelayedPacketKeepsItsSessionForTheReply(t *testing.T) {
 	mock.Add(500 * time.Millisecond)
 	var from *net.UDPAddr
 	buf := make([]byte, 64)
-	waitFor(t, 5*time.Second, func() bool {
-		// The loop may have armed its timer just after the clock moved, for 1s too late:
-		// wake it to look again (a spurious wake is harmless).
-		select {
-		case p.dirs[Forward].wake <- struct{}{}:
-		default:
-		}
-		require.NoError(t, up.SetReadDeadline(time.Now().Add(time.Millisecond)))
-		_, from, err = up.ReadFromUDP(buf)
-		return err == nil
-	}, "the delayed request never reached the upstream")
+	require.NoError(t, up.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, from, err = up.ReadFromUDP(buf)
+	require.NoError(t, err, "the delayed request never reached the upstream")
 	waitFor(t, 5*time.Second, func() bool { return s.inflight.Load() == 0 }, "the loop never finished the write")
 
 	// 1.02s: 20ms after the write, within IdleTimeout of it, so the session stays.

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"net"
 	"net/netip"
 	"runtime"
@@ -68,26 +67,4 @@ func (r *reader) datagram(i int) ([]byte, netip.AddrPort) {
 		from = a.AddrPort()
 	}
 	return m.Buffers[0][:m.N], from
-}
-
-// sendBatch writes every message, as few sendmmsg calls as it takes, and returns how many
-// datagrams the socket refused.
-func sendBatch(bc batchConn, ms []ipv4.Message) (failed int) {
-	for len(ms) > 0 {
-		n, err := bc.WriteBatch(ms, 0)
-		n = max(n, 0) // -1 with an errno
-		switch {
-		case errors.Is(err, net.ErrClosed): // the rest cannot go either
-			return failed + len(ms)
-		case err != nil:
-			// The datagram at n was refused (e.g. an earlier ICMP unreachable reported
-			// on a connected socket): count it and go on with the rest.
-			failed++
-			n++
-		case n == 0: // cannot happen with a nil error; guards against spinning
-			return failed + len(ms)
-		}
-		ms = ms[min(n, len(ms)):]
-	}
-	return failed
 }

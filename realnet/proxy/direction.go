@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/benbjohnson/clock"
-
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
@@ -59,70 +57,114 @@ const never = time.Duration(math.MaxInt64)
 // shows up as limit drops instead of unbounded memory.
 const maxReady = 256
 
-// direction is one way through the proxy: one netem link, fed by reader goroutines and
-// drained by one timer loop. Dequeue attempts happen where the kernel makes them, after
-// each enqueue and when the next packet falls due; dequeued packets wait in ready, in
-// dequeue order, for the loop, the only goroutine writing this direction to a socket.
-type direction struct {
-	dir  Direction            // read-only
-	now  func() time.Duration // read-only: time since the proxy started
-	clk  clock.Clock          // read-only
-	pool *bufPool             // read-only
-	out  route                // read-only: where packets leave
-	wake chan struct{}        // 1-buffered: packets are ready or an earlier due time exists
-	done <-chan struct{}      // read-only: closed when the proxy closes
+// DefaultQueueBytes is the default of Config.QueueBytes.
+const DefaultQueueBytes = 64 << 20
 
-	mu    sync.Mutex
-	link  *netem.Link[*session]    // requires mu
-	ready []netem.Packet[*session] // requires mu: dequeued, not yet written, in order
+// direction is one way through the proxy: one netem link, fed by reader goroutines and
+// drained by one loop. Dequeue attempts happen where the kernel makes them, after each
+// enqueue and when the next packet falls due; dequeued packets wait in ready, in dequeue
+// order, for the loop, the only goroutine writing this direction to a socket.
+type direction struct {
+	dir      Direction            // read-only
+	now      func() time.Duration // read-only: time since the proxy started
+	pool     *bufPool             // read-only
+	out      route                // read-only: where packets leave
+	w        waiter               // sleep is the loop's; kick anyone's
+	done     <-chan struct{}      // read-only: closed when the proxy closes
+	seed     uint64               // read-only: the link's, for a link started afresh
+	maxBytes int64                // read-only: most payload buffer bytes held at once
+
+	mu      sync.Mutex
+	link    *netem.Link[*session]    // requires mu
+	ready   []netem.Packet[*session] // requires mu: dequeued, not yet written, in order
+	base    netem.Stats              // requires mu: counts of links replaced by a reset (InFlight 0)
+	flushed uint64                   // requires mu: copies dropped from the queue by a reset
 
 	// unwritten counts copies the link has released but the loop has not yet counted
 	// as written (in ready or in the batch about to be written). Raised under mu,
 	// lowered without it, just before the write.
 	unwritten atomic.Int64
 	armed     time.Duration // requires mu: the due time the loop will wake for, or never
+	// queued is the buffer bytes of the copies in the link, in ready or being written.
+	// Raised under mu, lowered without it once a copy is written.
+	queued atomic.Int64
 
 	received    atomic.Uint64 // datagrams read for this direction
 	rejected    atomic.Uint64 // datagrams not given to the link (no session)
+	byteDrops   atomic.Uint64 // datagrams not given to the link (maxBytes held already)
 	readErrors  atomic.Uint64 // socket read errors other than close and deadline
 	writeErrors atomic.Uint64 // packets the link delivered but the socket refused
 	bytesOut    atomic.Uint64 // payload bytes of the delivered copies
-	lateSum     atomic.Int64  // nanoseconds past due, summed over written packets
-	lateMax     atomic.Int64  // the most any packet was written past its due time
+	late        latencyHist   // how long after its due time each copy's write started
 }
 
-func newDirection(dir Direction, prof netem.Profile, seed uint64, now func() time.Duration,
-	clk clock.Clock, pool *bufPool, done <-chan struct{}, out route) *direction {
-	l := netem.NewLink[*session](prof, seed)
-	l.Clone = pool.clone
-	return &direction{
-		dir: dir, now: now, clk: clk, pool: pool, out: out, done: done,
-		wake: make(chan struct{}, 1), link: l, armed: never,
-		ready: make([]netem.Packet[*session], 0, maxReady),
+// inbound is one datagram read for a direction.
+type inbound struct {
+	s        *session
+	data     []byte // the reader's buffer: copied before enqueue returns
+	overhead int    // what the rate limiter charges on top of the payload (IP and UDP headers)
+}
+
+func newDirection(dir Direction, prof netem.Profile, seed uint64, corr netem.Correlation, maxBytes int64,
+	now func() time.Duration, w waiter, pool *bufPool, done <-chan struct{}, out route) *direction {
+	d := &direction{
+		dir: dir, now: now, pool: pool, out: out, done: done, w: w, seed: seed, maxBytes: maxBytes,
+		armed: never, ready: make([]netem.Packet[*session], 0, maxReady),
 	}
+	d.link = d.newLink(prof, corr)
+	return d
 }
 
-// enqueue copies data into a pooled buffer and gives it to the link at the current time.
-// overhead is what the rate limiter charges on top of the payload (the IP and UDP headers).
-func (d *direction) enqueue(s *session, data []byte, overhead int) {
-	buf := d.pool.get(len(data))
-	copy(buf, data)
-	pkt := netem.Packet[*session]{Data: buf, WireLen: len(data) + overhead, Meta: s}
+func (d *direction) newLink(prof netem.Profile, corr netem.Correlation) *netem.Link[*session] {
+	l := netem.NewLink[*session](prof, d.seed)
+	l.Clone = d.pool.clone
+	l.SetCorrelation(corr)
+	return l
+}
+
+// enqueue copies each datagram into a pooled buffer and gives them to the link, in
+// order, at the current time: one lock and at most one wake-up of the loop for a burst.
+// pkts is the caller's scratch space (returned for reuse).
+func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem.Packet[*session] {
+	pkts = pkts[:0]
+	for _, x := range in {
+		buf := d.pool.get(len(x.data))
+		copy(buf, x.data)
+		pkts = append(pkts, netem.Packet[*session]{Data: buf, WireLen: len(x.data) + x.overhead, Meta: x.s})
+	}
 
 	d.mu.Lock()
 	now := d.now()
-	orig, dupMade, dup := d.link.Enqueue(now, pkt)
-	queued := int64(0)
-	if orig == netem.Queued {
-		queued++
+	for i := range pkts {
+		pkt := &pkts[i]
+		size := int64(cap(pkt.Data))
+		if d.queued.Load()+size > d.maxBytes {
+			d.byteDrops.Add(1)
+			continue // pkt.Data goes back to the pool below
+		}
+		orig, dupMade, dup := d.link.Enqueue(now, *pkt)
+		queued := int64(0)
+		if orig == netem.Queued {
+			queued++
+		}
+		if dupMade && dup == netem.Queued {
+			queued++ // the clone's buffer is of the same class
+		}
+		// Counted under the lock, before the loop can write these copies, so a session is
+		// never seen idle while one of its packets is still in the proxy.
+		pkt.Meta.inflight.Add(queued)
+		d.queued.Add(queued * size)
+		if orig == netem.Queued {
+			pkt.Data = nil // the link holds it now
+		}
+		// The link never queues a clone without the original (when loss and duplicate
+		// both fire, the original goes on), so a buffer not queued is not held.
+
+		// A dequeue attempt after each enqueue, as the kernel makes: a burst given to
+		// the link first and dequeued after would leave in another order (reorder puts
+		// each packet it sends at once at the head of the queue).
+		d.dequeueLocked(now)
 	}
-	if dupMade && dup == netem.Queued {
-		queued++
-	}
-	// Counted under the lock, before the loop can write these copies, so a session is
-	// never seen idle while one of its packets is still in the proxy.
-	s.inflight.Add(queued)
-	d.dequeueLocked(now)
 	next, ok := d.link.NextDue()
 	signal := len(d.ready) > 0 || ok && next < d.armed
 	if ok && next < d.armed {
@@ -130,17 +172,16 @@ func (d *direction) enqueue(s *session, data []byte, overhead int) {
 	}
 	d.mu.Unlock()
 
-	if orig != netem.Queued {
-		// Our buffer is not held: the link never queues a clone without the original
-		// (when loss and duplicate both fire, the original goes on).
-		d.pool.put(buf)
+	for i := range pkts {
+		if pkts[i].Data != nil {
+			d.pool.put(pkts[i].Data)
+		}
+		pkts[i] = netem.Packet[*session]{}
 	}
 	if signal {
-		select {
-		case d.wake <- struct{}{}:
-		default: // a wake is already pending; the loop will see this too
-		}
+		d.w.kick()
 	}
+	return pkts
 }
 
 // dequeueLocked moves every packet the link releases at now to ready, up to maxReady.
@@ -155,17 +196,20 @@ func (d *direction) dequeueLocked(now time.Duration) {
 	}
 }
 
-// loop writes packets out as they fall due until the proxy closes. One reusable timer,
-// re-armed for the link's next due time; enqueues that make packets ready, or an earlier
-// due time, wake it.
+// loop writes packets out as they fall due until the proxy closes. It sleeps on its
+// waiter until the link's next due time; enqueues that make packets ready, or an
+// earlier due time, kick it.
 func (d *direction) loop() {
-	timer := d.clk.Timer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	defer d.w.close()
 	batch := make([]netem.Packet[*session], 0, maxReady)
 	w := newWriter()
 	idlePasses := 0
 	for {
+		select {
+		case <-d.done:
+			return
+		default:
+		}
 		d.mu.Lock()
 		// Read under the lock, so the link sees time go forward across goroutines.
 		d.dequeueLocked(d.now())
@@ -190,52 +234,32 @@ func (d *direction) loop() {
 			idlePasses = 0
 			continue // more may have become ready meanwhile
 		}
-
 		if !pending {
-			select {
-			case <-d.wake:
-			case <-d.done:
-				return
-			}
+			d.w.sleep(never)
 			continue
 		}
-		wait := next - d.now()
-		if wait <= 0 {
+		if next <= d.now() {
 			// Due, yet nothing came out: with slots, that dequeue opened a new slot and
 			// NextDue has moved. Look again, but never spin.
 			if idlePasses++; idlePasses < 3 {
 				continue
 			}
-			wait = 50 * time.Microsecond
+			next = d.now() + 50*time.Microsecond
 		}
 		idlePasses = 0
-		timer.Reset(wait)
-		select {
-		case <-timer.C:
-		case <-d.wake:
-			timer.Stop()
-		case <-d.done:
-			return
-		}
+		d.w.sleep(next)
 	}
 }
 
 // account adds a batch about to be written at t to the delivery counters.
 func (d *direction) account(batch []netem.Packet[*session], t time.Duration) {
 	var bytes uint64
-	var lateSum, lateMax time.Duration
 	for i := range batch {
 		p := &batch[i]
-		late := max(t-p.Due, 0)
-		lateSum += late
-		lateMax = max(lateMax, late)
+		d.late.record(t - p.Due)
 		bytes += uint64(len(p.Data))
 	}
 	d.bytesOut.Add(bytes)
-	d.lateSum.Add(int64(lateSum))
-	if int64(lateMax) > d.lateMax.Load() {
-		d.lateMax.Store(int64(lateMax)) // only the loop's goroutine stores
-	}
 	// Last: stats reads this first, so whoever sees the copies delivered sees their bytes.
 	d.unwritten.Add(-int64(len(batch)))
 }
@@ -246,13 +270,16 @@ func (d *direction) account(batch []netem.Packet[*session], t time.Duration) {
 // have its session expired as it left, and the answer lost). touch comes before the
 // inflight decrement, so a sweep finds the session either busy or freshly active.
 func (d *direction) release(batch []netem.Packet[*session], t time.Duration) {
+	var bytes int64
 	for i := range batch {
 		p := &batch[i]
 		p.Meta.touch(t)
 		p.Meta.inflight.Add(-1)
+		bytes += int64(cap(p.Data))
 		d.pool.put(p.Data)
 		batch[i] = netem.Packet[*session]{}
 	}
+	d.queued.Add(-bytes)
 }
 
 // setProfile installs prof, exactly (replace) or with tc's "change" semantics, and
@@ -268,11 +295,56 @@ func (d *direction) setProfile(prof netem.Profile, change bool) netem.Profile {
 	}
 	prof = d.link.Profile()
 	d.mu.Unlock()
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
+	d.w.kick()
 	return prof
+}
+
+// reset starts a new link with prof, as deleting and re-adding the qdisc does: every
+// copy queued in the old one is dropped and counted Flushed, and the new link draws from
+// the direction's seed afresh. Packets already released to be written still go. The
+// counters go on.
+func (d *direction) reset(prof netem.Profile) netem.Profile {
+	d.mu.Lock()
+	old := d.link
+	st := old.Stats()
+	var bytes int64
+	// Drain the old link: it is discarded, so its own counts of these do not matter.
+	for guard := 4*old.Len() + 16; old.Len() > 0 && guard > 0; guard-- {
+		next, ok := old.NextDue()
+		if !ok {
+			break
+		}
+		p, ok := old.Dequeue(next)
+		if !ok {
+			continue // a slot opened; NextDue has moved
+		}
+		p.Meta.inflight.Add(-1)
+		bytes += int64(cap(p.Data))
+		d.pool.put(p.Data)
+	}
+	d.queued.Add(-bytes)
+	d.flushed += st.InFlight
+	st.InFlight = 0
+	d.base = addStats(d.base, st)
+	d.link = d.newLink(prof, old.Correlation())
+	prof = d.link.Profile()
+	d.mu.Unlock()
+	d.w.kick()
+	return prof
+}
+
+// addStats sums two links' counters.
+func addStats(a, b netem.Stats) netem.Stats {
+	a.Sent += b.Sent
+	a.Delivered += b.Delivered
+	a.Lost += b.Lost
+	a.Duplicated += b.Duplicated
+	a.Corrupted += b.Corrupted
+	a.Reordered += b.Reordered
+	a.LimitDrops += b.LimitDrops
+	a.ECNMarked += b.ECNMarked
+	a.InFlight += b.InFlight
+	return a
 }
 
 func (d *direction) profile() netem.Profile {
@@ -283,7 +355,8 @@ func (d *direction) profile() netem.Profile {
 
 func (d *direction) stats() DirectionStats {
 	d.mu.Lock()
-	s := d.link.Stats()
+	s := addStats(d.base, d.link.Stats())
+	flushed := d.flushed
 	// Released by the link but not yet handed to the socket still counts as in flight,
 	// so Delivered means written (or being written) and the conservation law holds.
 	// Read under mu, where it only rises together with the link's Delivered, so the
@@ -292,24 +365,29 @@ func (d *direction) stats() DirectionStats {
 	d.mu.Unlock()
 	s.Delivered -= u
 	s.InFlight += u
-	st := DirectionStats{
-		Received:    d.received.Load(),
-		Rejected:    d.rejected.Load(),
-		Sent:        s.Sent,
-		Delivered:   s.Delivered,
-		Lost:        s.Lost,
-		Duplicated:  s.Duplicated,
-		Corrupted:   s.Corrupted,
-		Reordered:   s.Reordered,
-		LimitDrops:  s.LimitDrops,
-		InFlight:    s.InFlight,
-		WriteErrors: d.writeErrors.Load(),
-		ReadErrors:  d.readErrors.Load(),
-		BytesOut:    d.bytesOut.Load(),
-		LateMaxUS:   float64(d.lateMax.Load()) / 1e3,
+	late := d.late.snapshot()
+	us := func(t time.Duration) float64 { return float64(t) / 1e3 }
+	return DirectionStats{
+		Received:       d.received.Load(),
+		Rejected:       d.rejected.Load(),
+		ByteLimitDrops: d.byteDrops.Load(),
+		Sent:           s.Sent,
+		Delivered:      s.Delivered,
+		Lost:           s.Lost,
+		Duplicated:     s.Duplicated,
+		Corrupted:      s.Corrupted,
+		Reordered:      s.Reordered,
+		LimitDrops:     s.LimitDrops,
+		Flushed:        flushed,
+		InFlight:       s.InFlight,
+		QueuedBytes:    uint64(max(d.queued.Load(), 0)),
+		WriteErrors:    d.writeErrors.Load(),
+		ReadErrors:     d.readErrors.Load(),
+		BytesOut:       d.bytesOut.Load(),
+		LateMeanUS:     us(late.Mean),
+		LateP50US:      us(late.P50),
+		LateP90US:      us(late.P90),
+		LateP99US:      us(late.P99),
+		LateMaxUS:      us(late.Max),
 	}
-	if s.Delivered > 0 {
-		st.LateMeanUS = float64(d.lateSum.Load()) / float64(s.Delivered) / 1e3
-	}
-	return st
 }

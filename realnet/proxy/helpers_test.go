@@ -163,9 +163,14 @@ func dialer(t testing.TB, p *Proxy) *net.UDPConn {
 }
 
 // waitFor polls cond until it holds or the deadline passes (then the test fails with msg).
+// patience is the least any wait here allows. The waits exist because real sockets and
+// goroutines are involved, not to bound how fast the machine runs them: under -race on a
+// loaded machine, what takes a millisecond idle can take seconds.
+const patience = 60 * time.Second
+
 func waitFor(t testing.TB, within time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	deadline := time.Now().Add(max(within, patience))
 	for !cond() {
 		if time.Now().After(deadline) {
 			require.Failf(t, "timed out", msg, args...)

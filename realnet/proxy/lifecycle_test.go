@@ -176,6 +176,7 @@ func TestCloseReleasesSocketsAndGoroutines(t *testing.T) {
 	fds := openFDs(t)
 	p, err := New(Config{Listen: "127.0.0.1:0", Upstream: up.LocalAddr().String(), Forward: mustParse(t, "delay 1s")})
 	require.NoError(t, err)
+	defer p.Close() // before goleak looks, also when a check below fails
 	for range 20 {
 		c, err := net.DialUDP("udp", nil, p.Addr())
 		require.NoError(t, err)

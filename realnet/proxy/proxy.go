@@ -11,6 +11,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 
+	"github.com/dist-example/dist-example/realnet"
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
@@ -44,9 +45,22 @@ type Config struct {
 	MaxSessions int           // clients relayed at once; 0 means DefaultMaxSessions
 	IdleTimeout time.Duration // a client none of whose datagrams was read or written this long (either way), with none queued, is forgotten; 0 means DefaultIdleTimeout
 	ReadBuffer  int           // socket receive buffer asked for, bytes; 0 means DefaultReadBuffer, <0 leaves the OS default
+	// QueueBytes bounds the memory each direction's queue holds: the payload buffers of
+	// the datagrams queued in its link or waiting to be written. A datagram that would go
+	// over it is dropped before the link sees it (DirectionStats.ByteLimitDrops), as the
+	// profile's limit drops by count. 0 means DefaultQueueBytes.
+	QueueBytes int64
+	// NoRealtime keeps the delivery threads at ordinary priority. Otherwise, with the
+	// precise timer (Clock nil, Linux), each direction's thread asks for the lowest
+	// real-time priority (SCHED_FIFO 1) where the process may have it, so the due times
+	// hold on a loaded machine; it never runs for long at a time.
+	NoRealtime bool
 
 	// Clock drives the links (their now and the delivery timer); nil means the real
-	// clock. Socket deadlines, which pace idle-session sweeps, stay on the wall clock.
+	// clock, and on Linux a delivery timer that writes within microseconds of the due
+	// times (a timerfd on a thread of its own, then a short spin); any other clock drives
+	// Go timers, which can be a millisecond late. Socket deadlines, which pace
+	// idle-session sweeps, stay on the wall clock.
 	Clock clock.Clock
 }
 
@@ -95,6 +109,12 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.IdleTimeout < 0 {
 		return nil, fmt.Errorf("proxy: idle timeout %v; want 0 (default %v) or more", cfg.IdleTimeout, DefaultIdleTimeout)
 	}
+	if cfg.QueueBytes < 0 {
+		return nil, fmt.Errorf("proxy: queue bytes %d; want 0 (default %d) or more", cfg.QueueBytes, DefaultQueueBytes)
+	}
+	if cfg.QueueBytes == 0 {
+		cfg.QueueBytes = DefaultQueueBytes
+	}
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
@@ -104,7 +124,8 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.ReadBuffer == 0 {
 		cfg.ReadBuffer = DefaultReadBuffer
 	}
-	if cfg.Clock == nil {
+	precise := cfg.Clock == nil
+	if precise {
 		cfg.Clock = clock.New()
 	}
 
@@ -131,7 +152,8 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, fmt.Errorf("%w (listen %s, upstream %s)", ErrSelfLoop, ln.LocalAddr(), up)
 	}
 	if cfg.ReadBuffer > 0 {
-		_ = ln.SetReadBuffer(cfg.ReadBuffer) // best effort; the kernel may cap it
+		// Best effort: past the kernel's cap only with CAP_NET_ADMIN.
+		_, _ = realnet.SetReadBuffer(ln, cfg.ReadBuffer)
 		_ = ln.SetWriteBuffer(cfg.ReadBuffer)
 	}
 
@@ -142,13 +164,18 @@ func New(cfg Config) (*Proxy, error) {
 		done:       make(chan struct{}),
 		sessions:   make(map[netip.AddrPort]*session),
 	}
-	p.dirs[Forward] = newDirection(Forward, cfg.Forward, SeedFor(cfg.Seed, Forward), p.now, p.clk, p.pool, p.done,
-		toUpstream{})
-	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), p.now, p.clk, p.pool, p.done,
-		newToClient(ln))
-	for _, d := range p.dirs {
-		d.link.SetCorrelation(cfg.Correlation)
+	newWaiter := func() waiter {
+		if precise {
+			if w := newPreciseWaiter(p.now, !cfg.NoRealtime); w != nil {
+				return w
+			}
+		}
+		return newClockWaiter(p.clk, p.now)
 	}
+	p.dirs[Forward] = newDirection(Forward, cfg.Forward, SeedFor(cfg.Seed, Forward), cfg.Correlation, cfg.QueueBytes,
+		p.now, newWaiter(), p.pool, p.done, toUpstream{})
+	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), cfg.Correlation, cfg.QueueBytes,
+		p.now, newWaiter(), p.pool, p.done, newToClient(ln))
 
 	p.wg.Add(3)
 	go func() { defer p.wg.Done(); p.dirs[Forward].loop() }()
@@ -195,6 +222,14 @@ func (p *Proxy) Profile(d Direction) netem.Profile { return p.dirs[d].profile() 
 // times and no counter is reset.
 func (p *Proxy) SetProfile(d Direction, prof netem.Profile) { p.dirs[d].setProfile(prof, false) }
 
+// ResetProfile makes prof direction d's profile as deleting and re-adding the qdisc
+// does: every datagram queued in d's link is dropped (counted Flushed) and the link
+// starts afresh from d's seed. Datagrams already released to be written still go; the
+// counters go on. It returns the profile now in force.
+func (p *Proxy) ResetProfile(d Direction, prof netem.Profile) netem.Profile {
+	return p.dirs[d].reset(prof)
+}
+
 // ChangeProfile applies prof to direction d with the semantics of
 // "tc qdisc change ... netem": settings prof leaves out are reset or kept as tc
 // does (corrupt, rate, slot, the delay table and correlations are kept; see
@@ -225,6 +260,9 @@ func (p *Proxy) Counters() Counters {
 func (p *Proxy) Close() error {
 	p.closeOnce.Do(func() {
 		close(p.done)
+		for _, d := range p.dirs {
+			d.w.kick() // a loop asleep looks at done
+		}
 		p.closeErr = p.listen.Close()
 		p.sessMu.Lock()
 		p.closed = true

@@ -7,6 +7,9 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/dist-example/dist-example/realnet"
+	"github.com/dist-example/dist-example/simnet/netem"
 )
 
 // session is one client: its own upstream socket, so the upstream's replies to that
@@ -17,6 +20,7 @@ type session struct {
 	conn       *net.UDPConn   // read-only: connected to the upstream
 	up         batchConn      // read-only: conn's, for batched writes
 	overhead   int            // read-only: IP+UDP header bytes toward the upstream
+	upLoopback bool           // read-only: the upstream is a loopback address
 
 	lastActive atomic.Int64 // nanoseconds since the proxy started, of the last datagram read or written either way
 	inflight   atomic.Int64 // copies of this session's datagrams queued in either link or being written
@@ -65,10 +69,10 @@ func (p *Proxy) lookup(client netip.AddrPort, now time.Duration) *session {
 		return nil
 	}
 	if p.cfg.ReadBuffer > 0 {
-		_ = conn.SetReadBuffer(p.cfg.ReadBuffer) // best effort; the kernel may cap it
+		_, _ = realnet.SetReadBuffer(conn, p.cfg.ReadBuffer) // best effort; the kernel may cap it
 	}
 	s = &session{client: client, clientAddr: net.UDPAddrFromAddrPort(client), conn: conn,
-		up: newBatchConn(conn), overhead: p.upOverhead}
+		up: newBatchConn(conn), overhead: p.upOverhead, upLoopback: p.upstream.IP.IsLoopback()}
 	s.lastActive.Store(int64(now))
 
 	p.sessMu.Lock()
@@ -131,6 +135,9 @@ func (p *Proxy) readClients() {
 	} else {
 		buf = make([]byte, maxDatagram)
 	}
+	in := make([]inbound, 0, maxReadBatch)
+	var scratch []netem.Packet[*session]
+	var last *session // the session of the latest datagram: a burst mostly comes from one client
 	for {
 		var n int
 		var err error
@@ -152,6 +159,7 @@ func (p *Proxy) readClients() {
 		if swept {
 			p.sweep(now)
 			nextSweep = now + every
+			last = nil // it may have expired
 		}
 		if swept || expired {
 			// Sockets run on the wall clock, whatever drives the links: re-armed whenever
@@ -169,20 +177,29 @@ func (p *Proxy) readClients() {
 			}
 			continue
 		}
+		in = in[:0]
 		for i := range n {
 			data := buf
 			if rcv != nil {
 				data, from = rcv.datagram(i)
 			}
 			fwd.received.Add(1)
-			s := p.lookup(from, now)
+			s := last
+			if s == nil || s.client != from {
+				s = p.lookup(from, now)
+			}
 			if s == nil {
 				fwd.rejected.Add(1)
 				continue
 			}
+			last = s
 			s.touch(now)
-			fwd.enqueue(s, data, s.overhead)
+			in = append(in, inbound{s: s, data: data, overhead: s.overhead})
 		}
+		if len(in) > 0 {
+			scratch = fwd.enqueue(in, scratch)
+		}
+		clear(in) // let the sessions go
 	}
 }
 
@@ -192,6 +209,8 @@ func (p *Proxy) readUpstream(s *session) {
 	rev := p.dirs[Reverse]
 	buf := make([]byte, maxDatagram)
 	overhead := ipUDPOverhead(s.client.Addr())
+	in := make([]inbound, 1)
+	var scratch []netem.Packet[*session]
 	for {
 		n, err := s.conn.Read(buf)
 		if err != nil {
@@ -206,6 +225,7 @@ func (p *Proxy) readUpstream(s *session) {
 		now := p.now()
 		rev.received.Add(1)
 		s.touch(now)
-		rev.enqueue(s, buf[:n], overhead)
+		in[0] = inbound{s: s, data: buf[:n], overhead: overhead}
+		scratch = rev.enqueue(in, scratch)
 	}
 }

@@ -91,7 +91,7 @@ func TestWriteReport(t *testing.T) {
 		require.NoError(t, WriteReport(&b, FormatText, "signal", c))
 		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 		require.Len(t, lines, 3)
-		assert.Contains(t, lines[0], "signal forward received=10 rejected=1 sent=9 delivered=7 lost=2")
+		assert.Contains(t, lines[0], "signal forward received=10 rejected=1 byte_limit_drops=0 sent=9 delivered=7 lost=2")
 		assert.Contains(t, lines[1], "reverse received=7")
 		assert.Contains(t, lines[2], "session active=1 opened=2 expired=1 rejected=1")
 		assert.True(t, strings.HasPrefix(lines[0], "proxy    1.500s"), lines[0])
