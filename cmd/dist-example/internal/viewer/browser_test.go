@@ -108,6 +108,25 @@ func TestPageInBrowser(t *testing.T) {
 	require.Less(t, d1.Width, d0.Width*0.6, "the wheel zoomed in")
 	require.Less(t, sum(d1.Count), sum(d0.Count), "fewer copies in a narrower view")
 
+	// Hovering a copy shows its trace lines; hovering an interval's bar, its counts.
+	var pt []float64
+	b.eval(`(() => { // the middle of the in-order copy nearest the plot's middle
+		const r = document.getElementById('lanes').getBoundingClientRect(), cx = r.left + r.width / 2;
+		let best = null;
+		for (const p of document.querySelectorAll('#lanes path.c.f0')) {
+			const q = p.getPointAtLength(p.getTotalLength() / 2), m = p.getScreenCTM(), x = q.x * m.a + m.e, y = q.y * m.d + m.f;
+			if (!best || Math.abs(x - cx) < Math.abs(best[0] - cx)) best = [x, y];
+		}
+		return best; })()`, &pt)
+	b.do("Input.dispatchMouseEvent", map[string]any{"type": "mouseMoved", "x": pt[0], "y": pt[1]}, nil)
+	var hovered string
+	b.eval(`document.getElementById('detail').textContent`, &hovered)
+	require.Contains(t, hovered, " deliver", "hovering a delivered copy shows its trace lines: %q", hovered)
+	b.eval(`(() => { const r = document.querySelector('#intervals path.nx').getBoundingClientRect(); return [r.left + 3, r.bottom - 2]; })()`, &pt)
+	b.do("Input.dispatchMouseEvent", map[string]any{"type": "mouseMoved", "x": pt[0], "y": pt[1]}, nil)
+	b.eval(`document.getElementById('detail').textContent`, &hovered)
+	require.Contains(t, hovered, "network (ground truth)", "hovering an interval's bar: %q", hovered)
+
 	// The search box finds a datagram with two copies and shows their trace lines.
 	dg, seqs := twoCopies(c.Links[0], 1000)
 	b.eval(`document.getElementById('search').focus(), true`, nil)
