@@ -100,7 +100,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sf := defineSimFlags(fs, sweepSkipped...)
 	sf.netem = fs.String("netem", defaultNetem, "the links' impairments: a `GRID` of netem profiles (';' between profiles, {a,b} lists, {A..B..STEP} ranges; see above)")
 	seeds := fs.String("seeds", "10", "the seeds, `N|A-B`: 1 to N, or A to B inclusive")
-	jobs := fs.Int("jobs", runtime.NumCPU(), "`N` runs at a time (default: the number of CPUs)")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "`N` runs at a time, by default as many as this machine has CPUs")
 	shard := fs.String("shard", "", "run only the K-th of N disjoint parts of the sweep, `K/N` with 1 <= K <= N")
 	format := fs.String("format", "json", "output format, `json|csv`: JSON lines, or the rows as CSV and the other records as \"# {json}\" lines")
 	plotPath := fs.String("plot", "", "draw each profile's summary against the swept parameter to `FILE` (.png or .svg)")
