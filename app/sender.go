@@ -9,7 +9,8 @@ import (
 	"github.com/dist-example/dist-example/transport"
 )
 
-// maxSleep bounds one Clock.Sleep so that a cancelled context stops a slow sender soon.
+// maxSleep bounds one Clock.Sleep, for a Clock that is not a transport.ContextSleeper, so
+// that a cancelled context stops a slow sender soon.
 const maxSleep = 250 * time.Millisecond
 
 // Sender writes the numbers Start, Start+1, ... to Dst, one datagram each.
@@ -100,8 +101,11 @@ func (s *Sender) runBatched(ctx context.Context, bw transport.BatchWriter) (sent
 	return sent, nil
 }
 
-// waitUntil sleeps until due, and reports false if ctx ended first.
+// waitUntil sleeps until due, and reports false if ctx ended first. A Clock that is a
+// transport.ContextSleeper waits in one call, which ctx ends; any other is slept in steps
+// of at most maxSleep, so a cancelled ctx stops the sender soon.
 func (s *Sender) waitUntil(ctx context.Context, due time.Time) bool {
+	cs, _ := s.Clock.(transport.ContextSleeper)
 	for {
 		if ctx.Err() != nil {
 			return false
@@ -109,6 +113,12 @@ func (s *Sender) waitUntil(ctx context.Context, due time.Time) bool {
 		d := due.Sub(s.Clock.Now())
 		if d <= 0 {
 			return true
+		}
+		if cs != nil {
+			if cs.SleepContext(ctx, d) != nil {
+				return false
+			}
+			continue
 		}
 		s.Clock.Sleep(min(d, maxSleep))
 	}

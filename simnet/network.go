@@ -93,7 +93,8 @@ type Network struct {
 	runErr   error
 	panicked error
 	closed   bool
-	stray    error // the first blocking call from a goroutine not started by Go
+	stray    error   // the first blocking call from a goroutine not started by Go
+	outside  outside // Interrupt and SleepContext, looked at once per event (interrupt.go)
 
 	st    *stMode   // synctest mode's state; nil in cooperative mode (read-only)
 	epoch time.Time // wall time of virtual time zero: Epoch, or the bubble's time at New (read-only)

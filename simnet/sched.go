@@ -230,7 +230,7 @@ func (n *Network) removeLiveLocked(g *gor) {
 // which it returns, or until the run must stop, when it returns nil (the driver).
 func (n *Network) nextLocked() *gor {
 	for {
-		if n.panicked != nil {
+		if n.panicked != nil || n.pollLocked() {
 			return nil
 		}
 		if n.events.len() == 0 {

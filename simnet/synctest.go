@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -326,4 +327,22 @@ func (q *eventQueue) peek() event {
 		return q.fifo[q.head]
 	}
 	return q.heap[0]
+}
+
+// stSleepContext is Clock.SleepContext in synctest mode.
+func (n *Network) stSleepContext(ctx context.Context, d time.Duration) error {
+	if !inSomeBubble() {
+		panic(outsideMsg)
+	}
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

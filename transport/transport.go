@@ -8,6 +8,7 @@
 package transport
 
 import (
+	"context"
 	"net"
 	"time"
 )
@@ -41,6 +42,17 @@ type BatchWriter interface {
 	// many were sent: len(ps), or fewer with a non-nil error (net.ErrClosed after Close,
 	// as WriteTo). It need not be safe for concurrent use with itself.
 	WriteBatchTo(ps [][]byte, addr net.Addr) (n int, err error)
+}
+
+// ContextSleeper is optionally implemented by a Clock whose sleep can end early, when a
+// context does (the simulator's clock and realnet's wall clock do). A sender waiting for
+// a datagram due far ahead then waits in one call, which cancellation ends; with a Clock
+// that lacks it, the sender wakes every 250ms of the clock's time to look at its
+// context, which in virtual time costs an event each, however idle the run.
+type ContextSleeper interface {
+	// SleepContext blocks for d of the clock's time and returns nil, or returns
+	// ctx.Err() as soon as ctx is done (at once if it already is); d <= 0 returns at once.
+	SleepContext(ctx context.Context, d time.Duration) error
 }
 
 // Clock is the part of package time the application uses. clock.New() and *clock.Mock from

@@ -38,17 +38,65 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs) // a second Ctrl-C has its default effect: it ends the process
+		cancel(signalled{s})
+	}()
 	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }
 
-// exitCode maps run's error to the process exit status: 0 ok (and -h), 2 usage, 1 other.
+// signalled is the cause of main's context ending: SIGINT or SIGTERM arrived. A command
+// that stops short for it returns an error wrapping it, and exits 128 plus the signal's
+// number, as shells report a process a signal ended (130 for SIGINT, 143 for SIGTERM).
+type signalled struct{ sig os.Signal }
+
+func (s signalled) Error() string { return signalName(s.sig) }
+
+func (s signalled) exitCode() int {
+	if n, ok := s.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 1
+}
+
+// signalName is SIGINT or SIGTERM, the names users type.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// stopCause says what ended ctx: "SIGINT", "SIGTERM", or the context's error.
+func stopCause(ctx context.Context) string {
+	var s signalled
+	if errors.As(context.Cause(ctx), &s) {
+		return signalName(s.sig)
+	}
+	if err := ctx.Err(); err != nil {
+		return err.Error()
+	}
+	return "an interrupt"
+}
+
+// exitCode maps run's error to the process exit status: 0 ok (and -h), 2 usage, 128+N
+// for a run cut short by signal N, 1 other.
 func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
+	var sg signalled
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &sg):
+		fmt.Fprintln(stderr, "dist-example:", err)
+		return sg.exitCode()
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "dist-example:", err)
 		return 2

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -103,4 +104,75 @@ func TestRecvStopsCleanlyOnSignal(t *testing.T) {
 			assert.Equal(t, 0, cmd.ProcessState.ExitCode())
 		})
 	}
+}
+
+// The built binary, running a long simulation, stops on SIGINT or SIGTERM at the current
+// virtual time: it prints the receiver's totals, the link's counters and a line naming
+// the signal and the virtual time, keeps its trace (what happened until then), and exits
+// 130 or 143 as shells report a process a signal ended. Without the signal it would run
+// for minutes.
+func TestSimStopsOnSignal(t *testing.T) {
+	bin := builtBinary(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		name string
+		code int
+	}{{syscall.SIGINT, "SIGINT", 130}, {syscall.SIGTERM, "SIGTERM", 143}} {
+		t.Run(tc.name, func(t *testing.T) {
+			trace := filepath.Join(t.TempDir(), "trace.txt")
+			cmd := exec.Command(bin, "sim", "-seed", "1", "-duration", "27h", "-interval", "1h", "-trace", trace)
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			lines := bufio.NewScanner(stdout)
+			// The first summary (after an hour of virtual time) shows the run is going.
+			for lines.Scan() && !strings.Contains(lines.Text(), "Received") {
+			}
+			require.NoError(t, cmd.Process.Signal(tc.sig))
+			var out []string
+			for lines.Scan() {
+				out = append(out, lines.Text())
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("sim did not exit within 60s of %v", tc.sig)
+			}
+			assert.Equal(t, tc.code, cmd.ProcessState.ExitCode(), stderr.String())
+			require.GreaterOrEqual(t, len(out), 3, "output after the signal: %q", out)
+			last := out[len(out)-1]
+			assert.Regexp(t, `^interrupted by `+tc.name+` at virtual time \d\d+:\d\d:\d\d\.\d\d\d$`, last)
+			assert.True(t, strings.HasPrefix(out[len(out)-3], "Total: Received "), "the receiver's totals: %q", out)
+			assert.True(t, strings.HasPrefix(out[len(out)-2], "link host1->host2: sent "), "the link's counters: %q", out)
+			assert.Contains(t, stderr.String(), "interrupted by "+tc.name)
+			st, err := os.Stat(trace)
+			require.NoError(t, err, "the trace of what ran is kept")
+			assert.NotZero(t, st.Size())
+		})
+	}
+}
+
+// On a full disk (here a file size limit) sim fails with exit 1 and leaves no trace
+// file that looks complete but is not.
+func TestSimFullDiskLeavesNoPartialFile(t *testing.T) {
+	bin := builtBinary(t)
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh for ulimit")
+	}
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "trace.txt")
+	// ulimit -f counts 512-byte blocks in sh: 128 is 64 KiB, a tenth of this trace.
+	cmd := exec.Command("sh", "-c", `ulimit -f 128 && exec "$0" sim -seed 1 -duration 60s -trace "$1"`, bin, trace)
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Equal(t, 1, cmd.ProcessState.ExitCode(), "%s", out)
+	assert.Contains(t, string(out), "-trace "+trace)
+	es, rerr := os.ReadDir(dir)
+	require.NoError(t, rerr)
+	assert.Empty(t, es, "nothing left behind")
 }

@@ -50,6 +50,11 @@ missing for a whole interval after a higher number arrived, and late if it arriv
 after that (see dist-example recv -h); the totals net these out, so they match the
 network's count of what it lost.
 
+Ctrl-C (SIGINT) or SIGTERM stops the run at the current virtual time: sim prints the
+receiver's totals so far, the link's counters and "interrupted by SIGINT at virtual
+time HH:MM:SS.mmm", keeps what -trace, -pcap and -plot hold up to then, and exits 130
+(SIGINT) or 143 (SIGTERM). Waiting costs no real time, however long in virtual time.
+
 Examples:
   dist-example sim
   dist-example sim -seed 42 -duration 1h -send-interval 10ms
@@ -82,7 +87,40 @@ type simOptions struct {
 	html     string
 	check    bool
 	pingSize int
-	files    simFiles // the output files, opened by runSim
+	files    simFiles        // the output files, opened by runSim
+	ctx      context.Context // ends the run early (Ctrl-C); nil: runs to the end
+}
+
+// context is what stops the run: o.ctx, or nothing.
+func (o *simOptions) context() context.Context {
+	if o.ctx == nil {
+		return context.Background()
+	}
+	return o.ctx
+}
+
+// errInterrupted is the error of a run that ctx cut short at virtual time at; it wraps
+// ctx's cause (a signal: main exits 130 for SIGINT, 143 for SIGTERM).
+func errInterrupted(ctx context.Context, at time.Duration) error {
+	return fmt.Errorf("sim: %w", interruptedAt{cause: context.Cause(ctx), what: stopCause(ctx), at: at})
+}
+
+type interruptedAt struct {
+	cause error
+	what  string
+	at    time.Duration
+}
+
+func (e interruptedAt) Error() string {
+	return "interrupted by " + e.what + " at virtual time " + formatVirtual(e.at)
+}
+func (e interruptedAt) Unwrap() error { return e.cause }
+
+// formatVirtual renders a virtual time as hours:minutes:seconds.milliseconds, the hours
+// not wrapping at 24.
+func formatVirtual(d time.Duration) string {
+	ms := d.Milliseconds()
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
 }
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -99,13 +137,16 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		outs.closeAll(false)
 		return err
 	}
+	o.ctx = ctx
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	if !o.check {
 		_, err = simOnce(o, out, nil)
 	} else {
 		err = checkDeterminism(o, out, simOnce)
 	}
-	err = errors.Join(err, outs.closeAll(err == nil))
+	// An interrupted run keeps its files: they hold what happened up to the interrupt.
+	var ia interruptedAt
+	err = errors.Join(err, outs.closeAll(err == nil || errors.As(err, &ia)))
 	if ferr := out.Flush(); ferr != nil {
 		err = errors.Join(err, fmt.Errorf("writing the report: %w", ferr))
 	}
@@ -177,7 +218,7 @@ func defineSimFlags(fs *flag.FlagSet, skip ...string) *simFlags {
 	if !skipped("seed") {
 		f.seed = fs.Uint64("seed", 0, "the simulation's seed, `N` in 0..2^64-1 (default: a random one, printed first)")
 	}
-	f.duration = dur("duration", 30*time.Second, "virtual time the sender sends for, > 0; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
+	f.duration = dur("duration", 30*time.Second, "virtual time the sender sends for, > 0 and <= 100000h; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
 	f.sendIv = dur("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
 	f.interval = dur("interval", 5*time.Second, "receiver summary interval, > 0")
 	f.netem = str("netem", defaultNetem, "the link's impairments, as the `TEXT` after \"tc qdisc add dev DEV root netem\"")
@@ -218,8 +259,14 @@ func (f *simFlags) options(given map[string]bool) (*simOptions, error) {
 	switch {
 	case *duration <= 0:
 		return nil, usagef("-duration %v: want a virtual time > 0, e.g. 30s or 1h", *duration)
+	case *duration > scenario.MaxDuration:
+		return nil, usagef("-duration %v: want at most %v (about 11 years of virtual time)", *duration, scenario.MaxDuration)
 	case *sendIv <= 0:
 		return nil, usagef("-send-interval %v: want a duration > 0, e.g. 10ms", *sendIv)
+	case *sendIv > scenario.MaxDuration:
+		return nil, usagef("-send-interval %v: want at most %v (-duration's bound)", *sendIv, scenario.MaxDuration)
+	case *interval > scenario.MaxDuration:
+		return nil, usagef("-interval %v: want at most %v (-duration's bound)", *interval, scenario.MaxDuration)
 	case *duration / *sendIv > scenario.MaxDatagrams:
 		return nil, usagef("-duration %v / -send-interval %v is %d datagrams: want at most %d", *duration, *sendIv, *duration / *sendIv, scenario.MaxDatagrams)
 	case *interval <= 0:

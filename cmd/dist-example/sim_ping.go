@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
+	"github.com/dist-example/dist-example/simnet"
 	"github.com/dist-example/dist-example/simnet/scenario"
 )
 
@@ -38,8 +40,11 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 		pcfg.OnProbe = rec.probe
 		pcfg.OnReply = rec.reply
 	}
-	res, err := scenario.RunPing(pcfg)
-	if err != nil {
+	res, err := scenario.RunPingContext(o.context(), pcfg)
+	var ierr error
+	if errors.Is(err, simnet.ErrInterrupted) {
+		ierr = errInterrupted(o.context(), res.End)
+	} else if err != nil {
 		return runID{}, err
 	}
 	dst := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: scenario.EchoPort}
@@ -57,10 +62,13 @@ func simPing(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 		}
 		writeFingerprintText(w, res.Fingerprint, res.TraceEvents)
 	}
+	if ierr != nil {
+		simInterruptedLine(o, w, ierr)
+	}
 	if rec != nil {
 		title := fmt.Sprintf("sim ping seed %d: %s", o.cfg.Seed, netemOrNone(o.netem))
 		o.files.plot.Fail(plot.WriteRTT(o.files.plot, plotFormat(o.plot), title, rec.points))
 	}
 	page.write(o, nil)
-	return runID{res.Fingerprint, res.TraceEvents}, nil
+	return runID{res.Fingerprint, res.TraceEvents}, ierr
 }

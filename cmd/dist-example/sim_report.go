@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,14 +21,34 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	cfg.Observe = page.observe()
 	simHeader(o, w)
 	cfg.OnSummary = summaryPrinter(w, o.format)
+	if f, ok := w.(interface{ Flush() error }); ok {
+		// Each summary is shown as it is made, so a long run shows its progress.
+		print := cfg.OnSummary
+		cfg.OnSummary = func(s app.Summary) { print(s); _ = f.Flush() }
+	}
 	var pc *pcapWriter
 	if o.files.pcap != nil {
 		pc = newPcap(o.files.pcap)
 		cfg.OnRead = pc.add
 	}
-	res, err := scenario.Run(cfg)
+	res, err := scenario.RunContext(o.context(), cfg)
 	if pc != nil {
 		o.files.pcap.Fail(pc.err)
+	}
+	if errors.Is(err, simnet.ErrInterrupted) {
+		// The summaries so far, the receiver's totals among them, are printed; the
+		// link's counters follow, then what stopped the run (no ground truth: datagrams
+		// were still in flight).
+		if o.format == "json" {
+			writeJSONLine(w, linkOf(scenario.SenderHost+"->"+scenario.ReceiverHost, res.Link))
+		} else {
+			simLinkText(w, res.Link)
+		}
+		ierr := errInterrupted(o.context(), res.End)
+		simInterruptedLine(o, w, ierr)
+		simPlot(o, res)
+		page.write(o, res.Summaries)
+		return runID{res.Fingerprint, res.TraceEvents}, ierr
 	}
 	if err != nil {
 		return runID{}, err
@@ -37,12 +58,17 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	} else {
 		simTailText(o, w, res)
 	}
+	simPlot(o, res)
+	page.write(o, res.Summaries)
+	return runID{res.Fingerprint, res.TraceEvents}, nil
+}
+
+// simPlot draws the receiver's intervals into -plot's file, if there is one.
+func simPlot(o *simOptions, res *scenario.Result) {
 	if o.files.plot != nil {
 		title := "sim seed " + fmt.Sprint(o.cfg.Seed) + ": " + o.netem
 		o.files.plot.Fail(plot.WriteIntervals(o.files.plot, plotFormat(o.plot), title, intervalPoints(res.Summaries)))
 	}
-	page.write(o, res.Summaries)
-	return runID{res.Fingerprint, res.TraceEvents}, nil
 }
 
 // simHeader prints the seed (always the first line) and what runs where.
@@ -138,11 +164,29 @@ func simTailJSON(o *simOptions, w io.Writer, res *scenario.Result) {
 	writeFingerprintJSON(w, res.Fingerprint, res.TraceEvents)
 }
 
-func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
-	l := linkOf("", res.Link)
+// simInterruptedLine ends the report of an interrupted run.
+func simInterruptedLine(o *simOptions, w io.Writer, err error) {
+	msg := strings.TrimPrefix(err.Error(), "sim: ")
+	if o.format == "json" {
+		writeJSONLine(w, struct {
+			Type  string `json:"type"`
+			Error string `json:"error"`
+		}{"interrupted", msg})
+		return
+	}
+	fmt.Fprintln(w, msg)
+}
+
+// simLinkText prints the link's counters as one line.
+func simLinkText(w io.Writer, s simnet.Stats) {
+	l := linkOf("", s)
 	fmt.Fprintf(w, "link %s->%s: sent %d, delivered %d, lost %d, duplicated %d, reordered %d, corrupted %d, limit drops %d, partitioned %d, refused %d, in flight %d\n",
 		scenario.SenderHost, scenario.ReceiverHost, l.Sent, l.Delivered, l.Lost, l.Duplicated, l.Reordered,
 		l.Corrupted, l.LimitDrops, l.Partitioned, l.Refused, l.InFlight)
+}
+
+func simTailText(o *simOptions, w io.Writer, res *scenario.Result) {
+	simLinkText(w, res.Link)
 	t, c := res.Truth, res.Final
 	fmt.Fprintf(w, "receiver vs network (ground truth) for the %d datagrams sent:\n", t.Sent)
 	fmt.Fprintf(w, "  %-11s %9s %9s\n", "", "receiver", "network")

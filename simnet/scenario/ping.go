@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -42,6 +43,8 @@ type PingResult struct {
 	End         time.Duration
 	Fingerprint string // of both links' events, as Result.Fingerprint
 	TraceEvents int
+	Events      uint64 // scheduler events (Result.Events)
+	Interrupted bool   // RunPingContext's context ended the run at End (Result.Interrupted)
 }
 
 // DefaultPingTimeout is a wait after the last probe that outlasts the delay any reply
@@ -51,12 +54,17 @@ func DefaultPingTimeout(p netem.Profile) time.Duration {
 }
 
 // RunPing runs the ping scenario.
-func RunPing(cfg PingConfig) (*PingResult, error) {
+func RunPing(cfg PingConfig) (*PingResult, error) { return RunPingContext(context.Background(), cfg) }
+
+// RunPingContext is RunPing, stopped when ctx ends, as RunContext: the pinger's conn is
+// closed, it returns its statistics so far, and RunPingContext returns the result with
+// Interrupted set and an error wrapping simnet.ErrInterrupted.
+func RunPingContext(ctx context.Context, cfg PingConfig) (*PingResult, error) {
 	switch {
-	case cfg.Duration <= 0:
-		return nil, fmt.Errorf("scenario: Duration %v: want > 0", cfg.Duration)
-	case cfg.Interval <= 0:
-		return nil, fmt.Errorf("scenario: Interval %v: want > 0", cfg.Interval)
+	case cfg.Duration <= 0 || cfg.Duration > MaxDuration:
+		return nil, fmt.Errorf("scenario: Duration %v: want > 0 and <= %v", cfg.Duration, MaxDuration)
+	case cfg.Interval <= 0 || cfg.Interval > MaxDuration:
+		return nil, fmt.Errorf("scenario: Interval %v: want > 0 and <= %v", cfg.Interval, MaxDuration)
 	case cfg.Duration/cfg.Interval > MaxDatagrams:
 		return nil, fmt.Errorf("scenario: Duration/Interval = %d probes: want at most %d", cfg.Duration/cfg.Interval, MaxDatagrams)
 	case cfg.Timeout < 0:
@@ -75,6 +83,11 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 		return nil, err
 	}
 	defer n.Close()
+	stop := context.AfterFunc(ctx, n.Interrupt)
+	defer stop()
+	if ctx.Err() != nil { // AfterFunc would call it later, on another goroutine
+		n.Interrupt()
+	}
 	h1, err := n.AddHost(SenderHost)
 	if err != nil {
 		return nil, err
@@ -104,8 +117,16 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 		res.Stats, pingErr = app.Ping(context.Background(), pcfg)
 		_ = ec.Close() // the echo server's run ends with the pinger's
 	})
-	if err := n.Run(); err != nil {
-		return nil, fmt.Errorf("scenario: ping run: %w", err)
+	runErr := n.Run()
+	if errors.Is(runErr, simnet.ErrInterrupted) {
+		res.Interrupted = true
+		res.End = n.Elapsed()
+		_ = pc.Close() // the pinger returns its statistics; it closes the echo server
+		if err := n.RunUntil(res.End); err != nil {
+			return nil, fmt.Errorf("scenario: ping run: %w", err)
+		}
+	} else if runErr != nil {
+		return nil, fmt.Errorf("scenario: ping run: %w", runErr)
 	}
 	if pingErr != nil {
 		return nil, fmt.Errorf("scenario: ping: %w", pingErr)
@@ -113,7 +134,9 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 	if echoErr != nil {
 		return nil, fmt.Errorf("scenario: echo: %w", echoErr)
 	}
-	res.End = n.Elapsed()
+	if !res.Interrupted {
+		res.End = n.Elapsed()
+	}
 	if res.Forward, err = n.LinkStats(SenderHost, ReceiverHost); err != nil {
 		return nil, err
 	}
@@ -121,5 +144,9 @@ func RunPing(cfg PingConfig) (*PingResult, error) {
 		return nil, err
 	}
 	res.Fingerprint, res.TraceEvents = s.fingerprint(), s.events
+	res.Events = n.Events()
+	if res.Interrupted {
+		return res, fmt.Errorf("scenario: ping: %w at %v", simnet.ErrInterrupted, res.End)
+	}
 	return res, nil
 }

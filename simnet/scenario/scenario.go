@@ -28,6 +28,10 @@ const (
 // largest run needs about 650 MB.
 const MaxDatagrams = 10_000_000
 
+// MaxDuration bounds Duration, SendInterval and Interval (about 11 years), so that no
+// sum of them can overflow a time.Duration.
+const MaxDuration = 100_000 * time.Hour
+
 // MaxIntervals bounds Duration/Interval: every summary is kept (and printed), so that a
 // typo such as a 1ns interval cannot exhaust memory. The receiver also reports while the
 // link drains after the sender stopped (a long delay or a slow rate), so a run that
@@ -95,17 +99,24 @@ type Result struct {
 	// addresses, ports, sequence numbers, sizes, fault details), with or without Trace.
 	Fingerprint string
 	TraceEvents int // events fingerprinted: one per line of the text trace
+	// Events is how many events the simulator's scheduler took: the run's cost in steps,
+	// which idle virtual time does not add to.
+	Events uint64
+	// Interrupted is set when the context of RunContext ended the run early: the Result
+	// is then what the run had reached at End (the receiver's summaries, its final
+	// totals, the link's counters), with datagrams possibly still in flight.
+	Interrupted bool
 }
 
 // Validate reports the first field of c that is out of range, by name.
 func (c Config) Validate() error {
 	switch {
-	case c.Duration <= 0:
-		return fmt.Errorf("scenario: Duration %v: want > 0", c.Duration)
-	case c.SendInterval <= 0:
-		return fmt.Errorf("scenario: SendInterval %v: want > 0", c.SendInterval)
-	case c.Interval <= 0:
-		return fmt.Errorf("scenario: Interval %v: want > 0", c.Interval)
+	case c.Duration <= 0 || c.Duration > MaxDuration:
+		return fmt.Errorf("scenario: Duration %v: want > 0 and <= %v", c.Duration, MaxDuration)
+	case c.SendInterval <= 0 || c.SendInterval > MaxDuration:
+		return fmt.Errorf("scenario: SendInterval %v: want > 0 and <= %v", c.SendInterval, MaxDuration)
+	case c.Interval <= 0 || c.Interval > MaxDuration:
+		return fmt.Errorf("scenario: Interval %v: want > 0 and <= %v", c.Interval, MaxDuration)
 	case c.Duration/c.SendInterval > MaxDatagrams:
 		return fmt.Errorf("scenario: Duration/SendInterval = %d datagrams: want at most %d", c.Duration/c.SendInterval, MaxDatagrams)
 	case c.Duration/c.Interval > MaxIntervals:
@@ -144,7 +155,13 @@ type run struct {
 
 // Run runs the scenario described by cfg and returns what happened. The same cfg gives
 // the same Result (and the same trace, byte for byte) on every run.
-func Run(cfg Config) (*Result, error) {
+func Run(cfg Config) (*Result, error) { return RunContext(context.Background(), cfg) }
+
+// RunContext is Run, stopped when ctx ends (Ctrl-C): the simulation stops at the current
+// virtual time (simnet.Network.Interrupt), the receiver is closed and makes its final
+// summary, and RunContext returns the Result so far, with Interrupted set, and an error
+// wrapping simnet.ErrInterrupted.
+func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -157,13 +174,36 @@ func Run(cfg Config) (*Result, error) {
 	}
 	r.n, r.clk = n, n.Clock()
 	defer n.Close()
+	stop := context.AfterFunc(ctx, n.Interrupt)
+	defer stop()
+	if ctx.Err() != nil { // AfterFunc would call it later, on another goroutine
+		n.Interrupt()
+	}
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
 	if err := r.execute(); err != nil {
+		if errors.Is(err, simnet.ErrInterrupted) {
+			return r.interrupted()
+		}
 		return nil, err
 	}
 	return r.res, nil
+}
+
+// interrupted ends a run that Interrupt stopped: the receiver is closed and left to make
+// its final summary (only what is due now runs), and the result so far is collected.
+func (r *run) interrupted() (*Result, error) {
+	r.res.End = r.n.Elapsed()
+	r.res.Interrupted = true
+	_ = r.rc.Close()
+	if rerr := r.n.RunUntil(r.res.End); rerr != nil && !errors.Is(rerr, simnet.ErrInterrupted) {
+		return nil, rerr
+	}
+	if cerr := r.collect(); cerr != nil {
+		return nil, cerr
+	}
+	return r.res, fmt.Errorf("scenario: %w at %v", simnet.ErrInterrupted, r.res.End)
 }
 
 func (r *run) setup() error {
@@ -253,7 +293,7 @@ func (r *run) sender(c *simnet.Conn) error {
 		}
 		r.sleepUntil(segStart)
 		if end > segStart {
-			count := int64((end - segStart + cfg.SendInterval - 1) / cfg.SendInterval)
+			count := int64((end-segStart-1)/cfg.SendInterval) + 1 // ceil, without overflow
 			s := &app.Sender{Conn: sendConn{Conn: c, s: r.sink}, Clock: r.clk, Dst: r.dst,
 				Interval: cfg.SendInterval, Count: count, Start: start}
 			sent, err := s.Run(context.Background())
@@ -357,5 +397,6 @@ func (r *run) collect() error {
 		res.Expect, res.ExpectIntervals, res.ExpectValid = r.expect, r.model.intervals(), true
 	}
 	res.Fingerprint, res.TraceEvents = r.sink.fingerprint(), r.sink.events
+	res.Events = r.n.Events()
 	return nil
 }
