@@ -83,11 +83,7 @@ func RunPingContext(ctx context.Context, cfg PingConfig) (*PingResult, error) {
 		return nil, err
 	}
 	defer n.Close()
-	stop := context.AfterFunc(ctx, n.Interrupt)
-	defer stop()
-	if ctx.Err() != nil { // AfterFunc would call it later, on another goroutine
-		n.Interrupt()
-	}
+	defer interruptOn(ctx, n)()
 	h1, err := n.AddHost(SenderHost)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/dist-example/dist-example/app"
@@ -174,11 +175,7 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r.n, r.clk = n, n.Clock()
 	defer n.Close()
-	stop := context.AfterFunc(ctx, n.Interrupt)
-	defer stop()
-	if ctx.Err() != nil { // AfterFunc would call it later, on another goroutine
-		n.Interrupt()
-	}
+	defer interruptOn(ctx, n)()
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
@@ -189,6 +186,17 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return r.res, nil
+}
+
+// interruptOn makes the end of ctx interrupt n, once (at once if ctx has ended); the
+// function it returns undoes that.
+func interruptOn(ctx context.Context, n *simnet.Network) (stop func() bool) {
+	once := sync.OnceFunc(n.Interrupt)
+	stop = context.AfterFunc(ctx, once)
+	if ctx.Err() != nil {
+		once()
+	}
+	return stop
 }
 
 // interrupted ends a run that Interrupt stopped: the receiver is closed and left to make
