@@ -96,8 +96,8 @@
 //		n.AddHost("server"); n.AddHost("client")
 //		pc, _ := n.Listen("server:53")           // a dns.Server's PacketConn, a quic.Transport's Conn
 //		conn, _ := n.Host("client").Dial("server:53") // a net.Conn for dns.Client.ExchangeWithConn
-//		go serve(pc)                              // plain go statements, channels, select,
-//		time.Sleep(time.Second)                   // time.Sleep/After/AfterFunc/NewTimer, context.WithTimeout,
+//		go serve(pc)                              // plain go statements, channels, select
+//		time.Sleep(time.Second)                   // package time sleeps and timers in the bubble,
 //		conn.SetReadDeadline(time.Now().Add(d))   // deadlines from time.Now: all on the bubble's clock
 //	})
 //

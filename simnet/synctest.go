@@ -232,6 +232,12 @@ func (n *Network) stFire() {
 // stGo starts fn as an ordinary goroutine of the bubble, counted until it returns.
 func (n *Network) stGo(fn func()) {
 	n.checkBubble()
+	n.mu.Lock()
+	closed := n.closed
+	n.mu.Unlock()
+	if closed {
+		return // as in cooperative mode: after Close, Go does nothing
+	}
 	st := n.st
 	st.wg.Add(1)
 	st.live.Add(1)
