@@ -8,7 +8,10 @@
 // It is a test helper: it needs root and iproute2 (and iptables for loss), and skips the
 // test with the reason when they are missing. Namespace names carry the process id and a
 // counter, so tests and lab.sh runs can go on at the same time; everything is removed in
-// t.Cleanup, failure included. realnet/lab/lab.sh is the same experiment as a script.
+// t.Cleanup, failure included. The package's tests are the experiment (clean link,
+// iptables loss, tbf rate, the proxy between the hosts), with -lab.* flags for its knobs;
+// realnet/lab/lab.sh only compiles and runs them with its flags, so the experiment has
+// one implementation.
 //
 // Usage:
 //

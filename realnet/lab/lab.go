@@ -61,7 +61,8 @@ func SkipUnlessAvailable(t testing.TB) {
 
 // New creates the two namespaces and the veth pair between them, or skips t when that is
 // impossible here (not root, no iproute2). Everything it made is removed in t.Cleanup,
-// also when the test fails, after killing the processes left inside.
+// also when the test fails, after killing the processes left inside; with
+// DIST_EXAMPLE_LAB_KEEP set (lab.sh --keep) the namespaces are left for a look instead.
 func New(t testing.TB) *Lab {
 	t.Helper()
 	SkipUnlessAvailable(t)
@@ -70,9 +71,16 @@ func New(t testing.TB) *Lab {
 		Host1: &Host{NS: prefix + "-host1", Addr: Addr1},
 		Host2: &Host{NS: prefix + "-host2", Addr: Addr2},
 	}
+	keep := os.Getenv("DIST_EXAMPLE_LAB_KEEP") != ""
 	for _, h := range []*Host{l.Host1, l.Host2} {
 		run(t, "ip", "netns", "add", h.NS)
-		t.Cleanup(func() { h.remove(t) })
+		t.Cleanup(func() {
+			if keep {
+				t.Logf("lab: kept %s (DIST_EXAMPLE_LAB_KEEP): remove it with `ip netns pids %s | xargs -r kill; ip netns del %s`", h.NS, h.NS, h.NS)
+				return
+			}
+			h.remove(t)
+		})
 	}
 	// Each end is eth0 inside its own namespace, so no name can clash with the host's.
 	run(t, "ip", "-n", l.Host1.NS, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", l.Host2.NS)

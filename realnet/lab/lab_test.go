@@ -83,52 +83,48 @@ func exchange(t *testing.T, l *lab.Lab, bin string, count int, interval time.Dur
 func TestTwoHostsOverRealUDP(t *testing.T) {
 	bin := binary(t)
 	t.Run("clean link delivers everything once", func(t *testing.T) {
+		runCase(t, "clean")
 		l := newLab(t)
-		const count = 2000
-		r := exchange(t, l, bin, count, 100*time.Microsecond, 0)
+		count := min(*labCount, 2000)
+		r := exchange(t, l, bin, count, interval(100*time.Microsecond), 0)
 		assert.Equal(t, int64(count), r.totals.Unique)
 		assert.Equal(t, int64(count), r.totals.Expected)
 		assert.Zero(t, r.totals.Lost)
 	})
 
 	t.Run("iptables random drop gives binomial loss", func(t *testing.T) {
+		runCase(t, "loss")
 		l := newLab(t)
-		const (
-			count  = 20000
-			p      = 0.05
-			sigmas = 5.0
-		)
-		r := exchange(t, l, bin, count, 100*time.Microsecond, p)
+		count, p, sigmas := *labCount, *labLoss, *labSigmas
+		r := exchange(t, l, bin, count, interval(100*time.Microsecond), p)
 		// lost ~ Binomial(count, p): the kernel's draws cannot be seeded, so the bound is
 		// wide (5 sigma: a false failure about once in 1.7 million runs). Receive-buffer
 		// drops are not the filter's doing and are left out.
 		lost := float64(count) - float64(r.totals.Unique) - float64(r.rcvbuf)
-		mean, sd := count*p, math.Sqrt(count*p*(1-p))
+		n := float64(count)
+		mean, sd := n*p, math.Sqrt(n*p*(1-p))
 		t.Logf("lost %.0f of %d, want %.0f +- %.0f (%v sigma)", lost, count, mean, sigmas*sd, sigmas)
 		assert.InDelta(t, mean, lost, sigmas*sd, "loss for drop probability %v", p)
 		// The receiver's Lost covers the gaps inside [Min, Max]; a dropped head or tail is
 		// outside what it saw. Together they are every datagram that did not arrive.
 		assert.Zero(t, r.totals.Restarts, "restarts")
-		assert.Equal(t, count-r.totals.Unique, r.totals.Lost+r.totals.Min+(count-1-r.totals.Max),
+		assert.Equal(t, int64(count)-r.totals.Unique, r.totals.Lost+r.totals.Min+(int64(count)-1-r.totals.Max),
 			"lost inside the range plus the missing head and tail")
 	})
 
 	t.Run("tbf rate limit caps the bits that arrive", func(t *testing.T) {
+		runCase(t, "rate")
 		l := newLab(t)
-		const (
-			count      = 1500
-			interval   = 100 * time.Microsecond
-			rateBits   = 1_000_000
-			burstBytes = 4096
-		)
+		const burstBytes = 4096
+		count, iv, bits := min(*labCount, 1500), interval(100*time.Microsecond), rateBits(t)
 		// The check must be able to fail: unshaped, the sender alone outruns the limit.
-		nominal := float64((minIPBytes+ethHeader)*8) / interval.Seconds()
-		require.Greater(t, nominal, 2.0*rateBits, "the sender's own rate must exceed the limit")
-		l.Host1.RateLimit(t, "1000000bit", burstBytes)
-		r := exchange(t, l, bin, count, interval, 0)
-		bits := float64((r.input.Bytes + ethHeader*r.input.Passed) * 8)
-		allowed := rateBits*r.elapsed.Seconds() + burstBytes*8
-		t.Logf("%.0f bits in %v, tbf allows %.0f", bits, r.elapsed, allowed)
-		assert.LessOrEqual(t, bits, allowed, "bits through a %d bit/s tbf", rateBits)
+		nominal := float64((minIPBytes+ethHeader)*8) / iv.Seconds()
+		require.Greater(t, nominal, 2.0*bits, "the sender's own rate must exceed the limit")
+		l.Host1.RateLimit(t, *labRate, burstBytes)
+		r := exchange(t, l, bin, count, iv, 0)
+		got := float64((r.input.Bytes + ethHeader*r.input.Passed) * 8)
+		allowed := bits*r.elapsed.Seconds() + burstBytes*8
+		t.Logf("%.0f bits in %v, tbf allows %.0f", got, r.elapsed, allowed)
+		assert.LessOrEqual(t, got, allowed, "bits through a %.0f bit/s tbf", bits)
 	})
 }
