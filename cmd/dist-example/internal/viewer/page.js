@@ -104,12 +104,20 @@
   }
   function fmtT(ns, step) {
     const s = ns / 1e9;
+    if (step >= 60e9 && Math.abs(s) >= 60) { // whole minutes and more: h:mm:ss
+      const a = Math.round(Math.abs(s)), h = Math.floor(a / 3600);
+      return (s < 0 ? '-' : '') + (h ? h + ':' + pad(Math.floor(a / 60) % 60, 2) : Math.floor(a / 60)) + ':' + pad(a % 60, 2);
+    }
     let dp = 0;
     if (step < 1e9) dp = Math.min(6, Math.ceil(-Math.log10(step / 1e9) - 1e-9));
     return s.toFixed(dp) + 's';
   }
   function niceStep(span, px) {
-    const raw = span / Math.max(1, px / 90), p = Math.pow(10, Math.floor(Math.log10(raw)));
+    const raw = span / Math.max(1, px / 90);
+    if (raw > 30e9) { // minutes and hours: steps a clock shows
+      for (const m of [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200]) if (m * 1e9 >= raw) return m * 1e9;
+    }
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
     for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
     return 10 * p;
   }
@@ -125,7 +133,8 @@
     for (let t = Math.ceil(view.t0 / st) * st; t <= view.t1; t += st) {
       const x = X(t).toFixed(1);
       g.appendChild(el('line', { class: 'grid', x1: x, x2: x, y1: y0, y2: y1 }));
-      g.appendChild(el('text', { x: x, y: y1 + 12, 'text-anchor': 'middle' }, fmtT(t, st)));
+      const edge = X(t) > ML + plotW() - 24 ? 'end' : 'middle'; // the last label stays inside
+      g.appendChild(el('text', { x: x, y: y1 + 12, 'text-anchor': edge }, fmtT(t, st)));
     }
     svg.appendChild(g);
   }
@@ -190,7 +199,7 @@
       view.mode = 'bars';
       links.forEach(function (L, k) { drawBars(parts, L, k); });
       status('aggregated: more than ' + MAXDRAW + ' copies in view, so each bar shows the share of each fate among the copies sent in ' +
-        fmtT(BINPX / plotW() * (view.t1 - view.t0), 1e3) + '; zoom in (wheel, or click a bar) to see them one by one');
+        fmtT(BINPX / plotW() * (view.t1 - view.t0), BINPX / plotW() * (view.t1 - view.t0) / 100) + '; zoom in (wheel, or click a bar) to see them one by one');
     }
     const clip = el('clipPath', { id: 'plotclip' });
     clip.appendChild(el('rect', { x: ML, y: 0, width: plotW(), height: H }));
@@ -275,7 +284,7 @@
     });
     const ty = y0 + dir * (room + 11) + (dir > 0 ? 0 : 8);
     parts.push('<text x="' + (ML + 4) + '" y="' + ty.toFixed(1) + '">' + L.src + '\u2192' + L.dst +
-      ': each bar is the share of each fate among the copies sent in its ' + fmtT(BINPX / plotW() * (view.t1 - view.t0), 1e3) +
+      ': each bar is the share of each fate among the copies sent in its ' + fmtT(BINPX / plotW() * (view.t1 - view.t0), BINPX / plotW() * (view.t1 - view.t0) / 100) +
       ' (up to ' + mx + ' copies)</text>');
   }
 
