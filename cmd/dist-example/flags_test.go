@@ -54,3 +54,11 @@ func TestHelpOnStdout(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "no subcommand given")
 }
+
+// ping -h describes (reordered) as the code marks it: the reply that arrived after a
+// later probe's reply, not the one that overtook.
+func TestPingHelpReordered(t *testing.T) {
+	_, out, _ := runCmd(context.Background(), "ping", "-h")
+	assert.Contains(t, out, "(reordered) for a reply that arrived after a later probe's reply")
+	assert.NotContains(t, out, "overtook")
+}

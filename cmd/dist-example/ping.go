@@ -19,7 +19,8 @@ usage: dist-example ping [flags]
 
 Sends numbered UDP probes to a dist-example echo (or any UDP echo server) and prints a
 line per reply, like ping: "64 bytes from ADDR: seq=3 time=0.123 ms", marked (DUP!) for
-a duplicate and (reordered) for a reply that overtook a later probe's. At the end (after
+a duplicate and (reordered) for a reply that arrived after a later probe's reply (it
+was overtaken: seq=3 arriving after seq=4's reply is marked). At the end (after
 -count probes and up to -timeout for their replies, or on SIGINT/SIGTERM) it prints
 transmitted, received, loss, duplicates, reordered, RTT min/avg/max/mdev (the population
 standard deviation, as ping's) and the nearest-rank p50/p90/p99. Percentiles are exact

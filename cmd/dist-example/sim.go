@@ -65,6 +65,7 @@ Examples:
   dist-example sim -faults 'partition@10s, heal@12s, restart@20s down=1s start=0'
   dist-example sim -seed 7 -check-determinism
   dist-example sim -seed 7 -pcap run.pcap && tcpdump -nnq -r run.pcap | head   # -q: port 2345 is not KNET
+  tshark -r run.pcap -d udp.port==2345,data | head   # Wireshark/tshark: decode port 2345 as data, not KNET
   dist-example sim -seed 1 -duration 20s -plot run.png
   dist-example sim -seed 5 -duration 20s -html run.html && xdg-open run.html
   dist-example sim -app ping -netem 'delay 50ms 10ms'

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
@@ -275,6 +276,26 @@ func TestSimPcap(t *testing.T) {
 		fl := strings.Split(strings.TrimSpace(string(fields)), "\n")
 		require.Len(t, fl, n)
 		require.Equal(t, "10.0.0.1\t10.0.0.2\t49152\t2345\t10", fl[0], "UDP length: 8 header bytes and the 2-byte payload")
+
+		// Port 2345 is KNET's in tshark's table: read as KNET every frame is malformed.
+		// With -d udp.port==2345,data, as sim -h and the README say, none is, and each
+		// payload is the number the sender sent.
+		summary, err := exec.Command(tshark, "-r", path, "-d", "udp.port==2345,data").Output()
+		require.NoError(t, err)
+		sl := strings.Split(strings.TrimSpace(string(summary)), "\n")
+		require.Len(t, sl, n)
+		assert.NotContains(t, string(summary), "Malformed")
+		assert.NotContains(t, string(summary), "KNET")
+		data, err := exec.Command(tshark, "-r", path, "-d", "udp.port==2345,data", "-T", "fields", "-e", "data.data").Output()
+		require.NoError(t, err)
+		dl := strings.Split(strings.TrimSpace(string(data)), "\n")
+		require.Len(t, dl, n)
+		for i, h := range dl {
+			b, err := hex.DecodeString(h)
+			require.NoError(t, err, "frame %d", i+1)
+			_, err = app.ParseNumber(b)
+			require.NoError(t, err, "frame %d: payload %q is a number", i+1, b)
+		}
 	})
 }
 
