@@ -260,8 +260,8 @@ func (w *sweepWriter) finish(runErr error) error {
 		return runErr
 	}
 	if t := w.total; t.Failed+t.Disagree > 0 {
-		return fmt.Errorf("%d of %d runs failed and %d disagreed with the ground truth (listed above, each with the sim command that replays it)",
-			t.Failed, t.Runs, t.Disagree)
+		return fmt.Errorf("of %d runs, %d failed and %d disagreed with the ground truth (listed above, each with the sim command that replays it)",
+			t.Runs, t.Failed, t.Disagree)
 	}
 	return nil
 }

@@ -250,3 +250,26 @@ func TestSweepProgressLine(t *testing.T) {
 	assert.True(t, strings.HasSuffix(b.String(), "\r\033[K"))
 	assert.False(t, isTerminal(&b), "only a terminal gets the progress line")
 }
+
+// Rows with quoted text (a why with commas, a replay with quotes) survive CSV and JSON
+// merges, and merge lists the disagreeing runs and exits 1 as the sweep did.
+func TestSweepMergeKeepsDisagreements(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"csv", "json"} {
+		args := []string{"sweep", "-seeds", "3", "-duration", "1s", "-format", format, "-netem", "delay 10ms corrupt {0,30}%"}
+		code, whole, wholeErr := runCmd(context.Background(), args...)
+		require.Equal(t, 1, code)
+		var parts []string
+		for _, k := range []string{"1", "2"} {
+			code, out, _ := runCmd(context.Background(), append(args, "-shard", k+"/2")...)
+			require.Equal(t, 1, code)
+			name := filepath.Join(dir, format+k)
+			require.NoError(t, os.WriteFile(name, []byte(out), 0o644))
+			parts = append(parts, name)
+		}
+		code, merged, mergedErr := runCmd(context.Background(), append([]string{"sweep", "merge"}, parts...)...)
+		assert.Equal(t, 1, code, format)
+		assert.Equal(t, whole, merged, format)
+		assert.Equal(t, wholeErr, mergedErr, format)
+	}
+}
