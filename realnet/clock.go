@@ -9,9 +9,9 @@ import (
 	"github.com/dist-example/dist-example/transport"
 )
 
-// Clock returns the wall clock, for app code running on real UDP. It is the only place
-// outside cmd where the real clock is chosen, so app/ and simnet/ never touch package
-// time's globals.
+// Clock returns the wall clock, for app code running on real UDP, so app/ and simnet/
+// never touch package time's globals. The proxy chooses the real clock itself when its
+// Config.Clock is nil (realnet/proxy.New), to drive its precise delivery timers.
 // It is a transport.ContextSleeper: a sender waiting for its next datagram stops as soon
 // as its context ends.
 func Clock() transport.Clock { return wallClock{clock.New()} }

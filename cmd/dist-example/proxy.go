@@ -68,6 +68,7 @@ Examples:
   # Then, while it runs:
   curl -s localhost:8474/counters
   curl -s -X PUT localhost:8474/profile/forward -d '{"netem": "delay 100ms rate 1mbit"}'
+  curl -s -X PUT 'localhost:8474/profile/forward?flush=1' -d '{"netem": ""}'  # and drop what is queued
   kill -USR1 <pid>   # print the counters now
 `
 
@@ -220,7 +221,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		srv = &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		srv = proxy.ControlServer(p) // bounded connections, each timed out
 		served := make(chan struct{})
 		go func() { defer close(served); _ = srv.Serve(ln) }()
 		defer func() { <-served }()

@@ -191,3 +191,63 @@ func TestControlAPIWrongMethod(t *testing.T) {
 		assert.Contains(t, v["endpoints"], "PATCH /profile/reverse")
 	})
 }
+
+// A body that is not a profile changes nothing: each is refused with 400 naming the
+// problem, and the profiles stay as they were.
+func TestControlAPIRefusesWhatIsNotAProfile(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "delay 10ms", "loss 1%", 1)
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name, method, path, ctype, body, errHas string
+	}{
+		{"PUT null", "PUT", "/profile/forward", "application/json", `null`, "null is not a JSON object"},
+		{"PATCH {}", "PATCH", "/profile/forward", "application/json", `{}`, `no "netem" key`},
+		{"PUT {} both", "PUT", "/profile", "application/json", `{}`, "names no direction"},
+		{"PUT null both", "PUT", "/profile", "application/json", `null`, "null is not a JSON object"},
+		{"duplicate key", "PUT", "/profile/forward", "application/json", `{"netem": "loss 5%", "netem": ""}`, `duplicate key "netem"`},
+		{"duplicate direction", "PUT", "/profile", "application/json", `{"forward": "", "forward": "loss 5%"}`, `duplicate key "forward"`},
+		{"trailing NUL in text", "PUT", "/profile/forward", "text/plain", "loss 5%\x00", "control character U+0000"},
+		{"NUL in JSON text", "PUT", "/profile/forward", "application/json", `{"netem": "loss 5%\u0000"}`, "control character U+0000"},
+		{"NUL after JSON", "PUT", "/profile/forward", "application/json", "{\"netem\": \"\"}\x00", "after"},
+		{"garbage after JSON", "PUT", "/profile", "application/json", `{"forward": ""} x`, "after"},
+		{"an array", "PUT", "/profile/forward", "application/json", `["loss 5%"]`, "not a JSON object"},
+		{"flush on PATCH", "PATCH", "/profile/forward?flush=1", "text/plain", "", "flush is for PUT"},
+		{"flush value", "PUT", "/profile/forward?flush=yes", "text/plain", "", `flush="yes"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, v := call(t, srv, tc.method, tc.path, tc.ctype, tc.body)
+			assert.Equal(t, http.StatusBadRequest, status, "%v", v)
+			assert.Contains(t, v["error"], tc.errHas)
+			assert.Equal(t, canon(t, "delay 10ms"), p.Profile(Forward).String(), "forward changed")
+			assert.Equal(t, canon(t, "loss 1%"), p.Profile(Reverse).String(), "reverse changed")
+		})
+	}
+}
+
+// PUT ?flush=1 replaces the profile and drops what was queued, counted flushed; a plain
+// PUT keeps the queue with its due times.
+func TestControlAPIFlush(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "delay 1000s", "", 1)
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	sendWindowed(t, p, dialer(t, p), 0, 10, 32, 64, 0)
+	status, _ := call(t, srv, "PUT", "/profile/forward", "text/plain", "")
+	require.Equal(t, 200, status)
+	assert.Equal(t, uint64(10), p.Counters().Forward.InFlight, "a plain PUT keeps the queue")
+	status, v := call(t, srv, "PUT", "/profile/forward?flush=1", "text/plain", "delay 1ms")
+	require.Equal(t, 200, status)
+	assert.Equal(t, canon(t, "delay 1ms"), v["netem"])
+	k := p.Counters().Forward
+	assert.Equal(t, uint64(10), k.Flushed)
+	assert.Zero(t, k.InFlight)
+	assert.Zero(t, k.QueuedBytes)
+	assert.Equal(t, k.Sent+k.Duplicated, k.Delivered+k.Lost+k.LimitDrops+k.Flushed+k.InFlight, "conservation")
+	// The new link relays.
+	sendWindowed(t, p, dialer(t, p), 10, 5, 32, 64, 0)
+	settle(t, p, s, patience)
+	assert.Equal(t, 5, s.count())
+}

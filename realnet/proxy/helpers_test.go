@@ -188,7 +188,7 @@ func sendWindowed(t testing.TB, p *Proxy, c *net.UDPConn, first uint64, n, size,
 	fwd := p.dirs[Forward]
 	base := fwd.received.Load()
 	k := p.Counters().Forward
-	baseRelayed := k.Sent + k.Rejected
+	baseRelayed := k.Sent + k.Rejected + k.ByteLimitDrops
 	read := func() int { return int(fwd.received.Load() - base) }
 	for i := 0; i < n; i++ {
 		if i >= window && read() < i-window || queued > 0 && int(p.Counters().Forward.InFlight) >= queued {
@@ -201,7 +201,10 @@ func sendWindowed(t testing.TB, p *Proxy, c *net.UDPConn, first uint64, n, size,
 	}
 	// Received is counted as a datagram is read, before it meets its fate: wait for that
 	// too (given to the link or rejected), so callers may read the link's counters at once.
-	relayed := func() int { c := p.Counters().Forward; return int(c.Sent + c.Rejected - baseRelayed) }
+	relayed := func() int {
+		c := p.Counters().Forward
+		return int(c.Sent + c.Rejected + c.ByteLimitDrops - baseRelayed)
+	}
 	waitFor(t, 10*time.Second, func() bool { return read() == n && relayed() == n },
 		"proxy read %d of %d datagrams, relayed %d", read(), n, relayed())
 }

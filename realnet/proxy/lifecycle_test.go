@@ -223,3 +223,18 @@ func TestSeedReplays(t *testing.T) {
 	assert.Equal(t, a, b, "seed 7 twice")
 	assert.NotEqual(t, a, other, "seeds 7 and 8")
 }
+
+// The queue's memory is bounded in bytes: past QueueBytes datagrams are dropped before
+// the link and counted, and the counts still add up.
+func TestQueueBytesBoundsMemory(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	const n = 100
+	p := startProxy(t, s.addr(), "delay 1000s limit 100000", "", 1, func(c *Config) { c.QueueBytes = 1000 })
+	sendWindowed(t, p, dialer(t, p), 0, n, 100, 64, 0) // 100-byte datagrams take 128-byte buffers
+	k := p.Counters().Forward
+	assert.Equal(t, uint64(1000/128), k.InFlight, "datagrams queued")
+	assert.Equal(t, uint64(n-1000/128), k.ByteLimitDrops)
+	assert.LessOrEqual(t, k.QueuedBytes, uint64(1000))
+	assert.Equal(t, k.Received, k.Sent+k.Rejected+k.ByteLimitDrops, "received = sent + rejected + byte limit drops")
+	assert.Zero(t, k.LimitDrops)
+}
