@@ -149,7 +149,7 @@ func runRecv(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	onSummary := summaryPrinter(stdout, *format)
 	var rec *recvRecorder
 	if plotOut != nil {
-		rec = &recvRecorder{}
+		rec = &recvRecorder{interval: *interval}
 		printed := onSummary
 		onSummary = func(s app.Summary) { printed(s); rec.add(s) }
 	}
@@ -188,6 +188,7 @@ const recvPlotMax = 1 << 20
 // the first interval.
 type recvRecorder struct {
 	start     time.Time
+	interval  time.Duration // the summary interval: a shorter one is partial
 	points    []plot.IntervalPoint
 	truncated bool
 }
@@ -203,12 +204,7 @@ func (r *recvRecorder) add(s app.Summary) {
 	if len(r.points) == 0 {
 		r.start = s.Start
 	}
-	n := func(v int64) uint64 { return uint64(max(v, 0)) }
-	r.points = append(r.points, plot.IntervalPoint{
-		At:       s.End.Sub(r.start),
-		Received: n(s.Counts.Unique), Lost: n(s.Counts.Lost),
-		Duplicated: n(s.Counts.Duplicates), Reordered: n(s.Counts.Reordered),
-	})
+	r.points = append(r.points, intervalPoint(s, r.start, r.interval))
 }
 
 // hostUDPCounters reads the host's UDP counters, IPv4 and IPv6 added together (IPv6's

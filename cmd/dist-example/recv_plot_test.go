@@ -42,13 +42,15 @@ func TestRecvPlotBadExtensionIsUsageError(t *testing.T) {
 
 func TestRecvRecorderPoints(t *testing.T) {
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	var r recvRecorder
+	r := recvRecorder{interval: time.Second}
 	r.add(app.Summary{Start: t0, End: t0.Add(time.Second), Counts: app.Counts{Unique: 98, Lost: 2, Duplicates: 1, Reordered: 3}})
 	r.add(app.Summary{Start: t0.Add(time.Second), End: t0.Add(2 * time.Second), Counts: app.Counts{Unique: 100, Lost: -1}})
+	r.add(app.Summary{Start: t0.Add(2 * time.Second), End: t0.Add(2100 * time.Millisecond), Counts: app.Counts{Unique: 9}})
 	r.add(app.Summary{Start: t0, End: t0.Add(2 * time.Second), Final: true, Counts: app.Counts{Unique: 198}})
 	assert.Equal(t, []plot.IntervalPoint{
-		{At: time.Second, Received: 98, Lost: 2, Duplicated: 1, Reordered: 3},
-		{At: 2 * time.Second, Received: 100},
-	}, r.points, "the final summary is not an interval; counts below zero are drawn as zero")
+		{At: time.Second, Span: time.Second, Received: 98, Lost: 2, Duplicated: 1, Reordered: 3},
+		{At: 2 * time.Second, Span: time.Second, Received: 100},
+		{At: 2100 * time.Millisecond, Span: 100 * time.Millisecond, Partial: true, Received: 9},
+	}, r.points, "the final summary is not an interval; counts below zero are drawn as zero; the last, short one is partial")
 	assert.False(t, r.truncated)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
@@ -67,7 +68,7 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 func simPlot(o *simOptions, res *scenario.Result) {
 	if o.files.plot != nil {
 		title := "sim seed " + fmt.Sprint(o.cfg.Seed) + ": " + o.netem
-		o.files.plot.Fail(plot.WriteIntervals(o.files.plot, plotFormat(o.plot), title, intervalPoints(res.Summaries)))
+		o.files.plot.Fail(plot.WriteIntervals(o.files.plot, plotFormat(o.plot), title, intervalPoints(res.Summaries, o.cfg.Interval)))
 	}
 }
 
@@ -262,17 +263,24 @@ func disagreements(o *simOptions, res *scenario.Result) []string {
 }
 
 // intervalPoints turns the receiver's interval summaries into plot points.
-func intervalPoints(ss []app.Summary) []plot.IntervalPoint {
+func intervalPoints(ss []app.Summary, interval time.Duration) []plot.IntervalPoint {
 	var pts []plot.IntervalPoint
 	for _, s := range ss {
-		if s.Final {
-			continue
+		if !s.Final {
+			pts = append(pts, intervalPoint(s, simnet.Epoch, interval))
 		}
-		pts = append(pts, plot.IntervalPoint{
-			At:       s.End.Sub(simnet.Epoch),
-			Received: uint64(s.Counts.Unique), Lost: uint64(s.Counts.Lost),
-			Duplicated: uint64(s.Counts.Duplicates), Reordered: uint64(s.Counts.Reordered),
-		})
 	}
 	return pts
+}
+
+// intervalPoint is one interval summary as a plot point, its time measured from origin;
+// an interval shorter than interval (the last, cut short) is marked partial.
+func intervalPoint(s app.Summary, origin time.Time, interval time.Duration) plot.IntervalPoint {
+	n := func(v int64) uint64 { return uint64(max(v, 0)) }
+	span := s.End.Sub(s.Start)
+	return plot.IntervalPoint{
+		At: s.End.Sub(origin), Span: span, Partial: span < interval,
+		Received: n(s.Counts.Unique), Lost: n(s.Counts.Lost),
+		Duplicated: n(s.Counts.Duplicates), Reordered: n(s.Counts.Reordered),
+	}
 }

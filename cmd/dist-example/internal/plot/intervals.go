@@ -13,8 +13,16 @@ import (
 
 // IntervalPoint is what a receiver counted in one reporting interval.
 type IntervalPoint struct {
-	At         time.Duration // end of the interval, from the start of the run
-	Received   uint64        // distinct datagrams that arrived
+	At time.Duration // end of the interval, from the start of the run
+	// Span is the interval's length: the chart shows counts per second (count/Span), so
+	// that a short interval, such as the partial last one, is drawn at the same scale as
+	// the others. 0 draws the counts as they are.
+	Span time.Duration
+	// Partial marks an interval shorter than the others (the last one, cut short when the
+	// receiver stopped): it is drawn as hollow markers, not joined to the lines, so a
+	// clean run does not seem to fall off a cliff at its end.
+	Partial    bool
+	Received   uint64 // distinct datagrams that arrived
 	Lost       uint64
 	Duplicated uint64
 	Reordered  uint64
@@ -42,7 +50,8 @@ func legendRoom(top float64) float64 {
 }
 
 // Intervals draws pts into path as a line per count (received, lost, duplicated,
-// reordered) against time. The format follows path's extension.
+// reordered) against time, per second of each interval (see IntervalPoint.Span), with
+// partial intervals as hollow markers. The format follows path's extension.
 func Intervals(path, title string, pts []IntervalPoint) error {
 	return writeFile(path, func(w io.Writer, f Format) error { return WriteIntervals(w, f, title, pts) })
 }
@@ -52,7 +61,23 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 	p := gplot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "time (s)"
-	p.Y.Label.Text = "datagrams per interval"
+	p.Y.Label.Text = "datagrams per second"
+	var partial bool
+	for _, q := range pts {
+		partial = partial || q.Partial
+		if q.Span == 0 {
+			p.Y.Label.Text = "datagrams per interval"
+		}
+	}
+	if partial {
+		p.X.Label.Text = "time (s); hollow markers: a partial interval (the last, cut short)"
+	}
+	rate := func(q IntervalPoint, v uint64) float64 {
+		if q.Span <= 0 {
+			return float64(v)
+		}
+		return float64(v) / q.Span.Seconds()
+	}
 	p.Y.Min = 0
 	p.Legend.Top = true
 	series := []struct {
@@ -65,10 +90,46 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 		{"duplicated", colDuplicated, func(q IntervalPoint) uint64 { return q.Duplicated }},
 		{"reordered", colReordered, func(q IntervalPoint) uint64 { return q.Reordered }},
 	}
+	// The axis fits the whole intervals; a partial one's rate (a few datagrams over a
+	// few milliseconds, or the losses declared when the receiver stopped) is drawn at
+	// the top edge when it is above them.
+	var top, partTop float64
+	for _, q := range pts {
+		for _, s := range series {
+			if q.Partial {
+				partTop = max(partTop, rate(q, s.get(q)))
+			} else {
+				top = max(top, rate(q, s.get(q)))
+			}
+		}
+	}
+	if top == 0 {
+		top = partTop
+	}
+	yMax := legendRoom(top)
+	if partTop > yMax {
+		p.X.Label.Text += ", drawn at the top when above it"
+	}
 	for _, s := range series {
-		xys := make(plotter.XYs, len(pts))
-		for i, q := range pts {
-			xys[i] = plotter.XY{X: q.At.Seconds(), Y: float64(s.get(q))}
+		var xys, part plotter.XYs
+		for _, q := range pts {
+			xy := plotter.XY{X: q.At.Seconds(), Y: rate(q, s.get(q))}
+			if q.Partial {
+				xy.Y = min(xy.Y, yMax)
+				part = append(part, xy)
+			} else {
+				xys = append(xys, xy)
+			}
+		}
+		if len(part) > 0 {
+			m, err := plotter.NewScatter(part)
+			if err != nil {
+				return err
+			}
+			m.Color = s.col
+			m.Shape = draw.RingGlyph{}
+			m.Radius = vg.Points(3.5)
+			p.Add(m)
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
@@ -92,11 +153,7 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 		}
 	}
 	p.Add(plotter.NewGrid())
-	var top uint64
-	for _, q := range pts {
-		top = max(top, q.Received, q.Lost, q.Duplicated, q.Reordered)
-	}
-	p.Y.Max = legendRoom(float64(top))
+	p.Y.Max = yMax
 	if len(pts) == 0 {
 		p.Title.Text += " (no intervals)"
 	}

@@ -47,6 +47,14 @@ func charts() map[string]drawFunc {
 		"intervals":       func(p string) error { return Intervals(p, "intervals", intervalPoints(30)) },
 		"intervals many":  func(p string) error { return Intervals(p, "many", intervalPoints(500)) },
 		"intervals empty": func(p string) error { return Intervals(p, "empty", nil) },
+		"intervals partial": func(p string) error {
+			pts := intervalPoints(10)
+			for i := range pts {
+				pts[i].Span = time.Second
+			}
+			pts[9].Span, pts[9].Partial, pts[9].Lost = 50*time.Millisecond, true, 39
+			return Intervals(p, "partial", pts)
+		},
 		"rtt":             func(p string) error { return RTT(p, "rtt", rttPoints(300)) },
 		"rtt all lost": func(p string) error {
 			return RTT(p, "lost", []RTTPoint{{At: 0, Lost: true}, {At: time.Second, Lost: true}})
@@ -148,4 +156,24 @@ func BenchmarkRTTPNG(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A partial last interval is drawn at its rate, apart from the lines: a clean run's
+// lines stay level to the end. In the SVG, the hollow markers are the only circles
+// drawn unfilled, and the lines' last points are the last whole interval's.
+func TestPartialIntervalDrawnApart(t *testing.T) {
+	pts := make([]IntervalPoint, 5)
+	for i := range pts {
+		pts[i] = IntervalPoint{At: time.Duration(i+1) * time.Second, Span: time.Second, Received: 100}
+	}
+	pts[4] = IntervalPoint{At: 4050 * time.Millisecond, Span: 50 * time.Millisecond, Partial: true, Received: 5, Lost: 39}
+	var b bytes.Buffer
+	require.NoError(t, WriteIntervals(&b, SVG, "clean", pts))
+	svg := b.String()
+	assert.Contains(t, svg, "hollow markers: a partial interval")
+	assert.Contains(t, svg, "datagrams per second")
+	assert.Contains(t, svg, "drawn at the top", "39 lost in 50ms is 780/s, above the axis")
+	var full bytes.Buffer
+	require.NoError(t, WriteIntervals(&full, SVG, "clean", pts[:4]))
+	assert.NotContains(t, full.String(), "partial")
 }
