@@ -55,7 +55,7 @@ func charts() map[string]drawFunc {
 			pts[9].Span, pts[9].Partial, pts[9].Lost = 50*time.Millisecond, true, 39
 			return Intervals(p, "partial", pts)
 		},
-		"rtt":             func(p string) error { return RTT(p, "rtt", rttPoints(300)) },
+		"rtt": func(p string) error { return RTT(p, "rtt", rttPoints(300)) },
 		"rtt all lost": func(p string) error {
 			return RTT(p, "lost", []RTTPoint{{At: 0, Lost: true}, {At: time.Second, Lost: true}})
 		},
