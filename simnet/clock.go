@@ -23,7 +23,8 @@ type Clock struct {
 
 var _ transport.Clock = (*Clock)(nil)
 
-// Now returns Epoch plus the network's virtual time. It may be called from anywhere.
+// Now returns Epoch plus the network's virtual time (in synctest mode, the bubble's
+// time.Now). It may be called from anywhere.
 func (c *Clock) Now() time.Time {
 	return c.n.epoch.Add(c.n.Elapsed())
 }

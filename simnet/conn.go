@@ -77,6 +77,7 @@ func (c *Conn) opErr(op string, raddr net.Addr, err error) error {
 // a datagram arrives, the read deadline passes or the conn is closed. Outside a simulated
 // goroutine it does not block: with nothing queued it fails with ErrNotSimulated, or
 // ErrStray from a goroutine that a simulated goroutine started with a plain go statement.
+// In synctest mode any goroutine of the bubble may block in it.
 func (c *Conn) ReadFrom(p []byte) (int, net.Addr, error) {
 	k, src, err := c.read(p)
 	if err != nil {
@@ -325,7 +326,8 @@ func (c *Conn) SetDeadline(t time.Time) error {
 
 // SetReadDeadline sets the virtual time after which ReadFrom fails with an error wrapping
 // os.ErrDeadlineExceeded; the zero time clears it. t is read on the network's Clock
-// (Epoch plus virtual time). Blocked readers see the new deadline at once.
+// (Epoch plus virtual time; in synctest mode that is the bubble's time.Now). Blocked
+// readers see the new deadline at once.
 func (c *Conn) SetReadDeadline(t time.Time) error {
 	n := c.n
 	n.lock()
