@@ -13,9 +13,10 @@ type Accounting struct {
 	lastSrc netip.AddrPort
 	tick    uint64
 
-	iv      Counts // current interval; Expected holds retired streams' share only
-	closed  Counts // all finished intervals, summed (Lost: declarations); Expected unused (see retired)
-	retired int64  // Expected of streams already ended (restart, eviction, Finish)
+	iv      Counts   // current interval; Expected holds retired streams' share only
+	closed  Counts   // all finished intervals, summed (Lost: declarations); Expected unused (see retired)
+	retired int64    // Expected of streams already ended (restart, eviction, Finish)
+	src     bySource // each source's share of the totals
 }
 
 // Observe accounts for one datagram from src: its payload is parsed with ParseNumber and
@@ -24,6 +25,10 @@ func (a *Accounting) Observe(src netip.AddrPort, payload []byte) Class {
 	n, err := ParseNumber(payload)
 	if err != nil {
 		a.Malformed()
+		if c := a.src.get(src); c != nil {
+			c.Received = satAdd(c.Received, 1)
+			c.Malformed = satAdd(c.Malformed, 1)
+		}
 		return ClassMalformed
 	}
 	return a.Record(src, n)
@@ -37,6 +42,13 @@ func (a *Accounting) Malformed() {
 
 // Record accounts for number n from src and says how it was classified.
 func (a *Accounting) Record(src netip.AddrPort, n int64) Class {
+	before := a.iv
+	c := a.record(src, n)
+	a.src.credit(src, before, a.iv, n)
+	return c
+}
+
+func (a *Accounting) record(src netip.AddrPort, n int64) Class {
 	a.tick++
 	a.iv.Received = satAdd(a.iv.Received, 1)
 	s := a.last
@@ -139,7 +151,9 @@ func (a *Accounting) newStream() *stream {
 			oldSrc, old = src, s
 		}
 	}
-	a.retire(old)
+	lost := a.retire(old)
+	a.src.lost(oldSrc, lost)
+	a.src.credited += lost // inside Record: not the new source's
 	delete(a.streams, oldSrc)
 	a.iv.Evicted = satAdd(a.iv.Evicted, 1)
 	return old // reset by the caller
@@ -147,11 +161,13 @@ func (a *Accounting) newStream() *stream {
 
 // retire ends s's stream: its unseen, undeclared numbers are declared lost and its
 // ranges become history.
-func (a *Accounting) retire(s *stream) {
-	a.iv.Lost = satAdd(a.iv.Lost, satU(s.finish()))
+func (a *Accounting) retire(s *stream) (lost uint64) {
+	lost = s.finish()
+	a.iv.Lost = satAdd(a.iv.Lost, satU(lost))
 	a.iv.Expected = satAdd(a.iv.Expected, satU(s.ivSpan()))
 	a.retired = satAdd(a.retired, satU(s.span()))
 	s.ivSeen = false
+	return lost
 }
 
 // Interval returns the counts of the current interval so far: its Lost does not yet
@@ -171,9 +187,10 @@ func (a *Accounting) Interval() Counts {
 // by MaxSources windows, whatever the interval held.
 func (a *Accounting) Cut() Counts {
 	var carry Counts
-	for _, s := range a.streams {
+	for src, s := range a.streams {
 		if lost := s.cut(); lost > 0 {
 			a.iv.Lost = satAdd(a.iv.Lost, satU(lost))
+			a.src.lost(src, lost)
 		}
 		if s.candOK {
 			carry.Received++
@@ -213,7 +230,7 @@ func (a *Accounting) Totals() Counts {
 // and returns the totals. Numbers recorded afterwards start new streams.
 func (a *Accounting) Finish() Counts {
 	for src, s := range a.streams {
-		a.retire(s)
+		a.src.lost(src, a.retire(s))
 		delete(a.streams, src)
 	}
 	a.last = nil

@@ -138,9 +138,10 @@ func (r *Receiver) report(from, to time.Time) {
 	r.mu.Lock()
 	c := r.acct.Cut()
 	t := r.acct.Totals()
+	srcs, more := r.acct.BySource()
 	r.mu.Unlock()
 	if r.OnSummary != nil {
-		r.OnSummary(Summary{Start: from, End: to, Counts: c, Totals: t})
+		r.OnSummary(Summary{Start: from, End: to, Counts: c, Totals: t, StreamCount: len(srcs) + int(more)})
 	}
 }
 
@@ -151,9 +152,16 @@ func (r *Receiver) finish(ivStart, start time.Time, err error) error {
 	r.acct.Finish() // the numbers still awaited in the windows are lost now
 	r.mu.Unlock()
 	r.report(ivStart, now)
-	t := r.Totals()
+	r.mu.Lock()
+	t := r.acct.Totals()
+	srcs, more := r.acct.BySource()
+	r.mu.Unlock()
 	if r.OnSummary != nil {
-		r.OnSummary(Summary{Start: start, End: now, Counts: t, Totals: t, Final: true})
+		final := Summary{Start: start, End: now, Counts: t, Totals: t, Final: true, StreamCount: len(srcs) + int(more)}
+		if len(srcs) > 1 {
+			final.Streams = srcs
+		}
+		r.OnSummary(final)
 	}
 	return err
 }

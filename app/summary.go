@@ -13,6 +13,11 @@ type Summary struct {
 	Counts     Counts    // this interval's counts; for Final, the run's totals
 	Totals     Counts    // running totals at End (Lost: declared by then, less what came late)
 	Final      bool
+	// StreamCount is how many sources (streams) the receiver has heard so far; the
+	// summary's counts cover them all. Streams, on the Final summary when there was more
+	// than one, is each one's share of the totals (see Accounting.BySource).
+	StreamCount int
+	Streams     []SourceCounts
 }
 
 // String renders the summary as one line beginning with the original's
@@ -26,9 +31,20 @@ func (s Summary) String() string {
 		b = s.Start.AppendFormat(b, "15:04:05.000 ")
 	}
 	b = appendCounts(b, s.Counts)
+	if s.StreamCount > 1 {
+		b = append(b, ", from "...)
+		b = strconv.AppendInt(b, int64(s.StreamCount), 10)
+		b = append(b, " streams"...)
+	}
 	if s.Final {
 		b = append(b, " in "...)
 		b = append(b, s.End.Sub(s.Start).Round(time.Millisecond).String()...)
+		for _, st := range s.Streams {
+			b = append(b, "\n  stream "...)
+			b = append(b, st.Source.String()...)
+			b = append(b, ": "...)
+			b = appendCounts(b, st.Counts)
+		}
 	} else {
 		b = append(b, " | total: received "...)
 		b = strconv.AppendInt(b, s.Totals.Received, 10)
@@ -81,13 +97,19 @@ type summaryJSON struct {
 	End   time.Time `json:"end"`
 	Counts
 	Totals *Counts `json:"totals,omitempty"` // running totals, on interval lines
+	// With more than one stream: how many, and on the total line each one's share.
+	StreamCount int            `json:"stream_count,omitempty"`
+	Streams     []SourceCounts `json:"streams,omitempty"`
 }
 
 // MarshalJSON renders one object: type ("interval" or "total"), start, end, the keys of
 // Counts (received, expected, unique, lost, duplicates, reordered, late, stale,
 // malformed, restarts, evicted, min, max) and, for intervals, the running totals under "totals".
 func (s Summary) MarshalJSON() ([]byte, error) {
-	j := summaryJSON{Type: "interval", Start: s.Start, End: s.End, Counts: s.Counts}
+	j := summaryJSON{Type: "interval", Start: s.Start, End: s.End, Counts: s.Counts, Streams: s.Streams}
+	if s.StreamCount > 1 {
+		j.StreamCount = s.StreamCount
+	}
 	if s.Final {
 		j.Type = "total"
 	} else {
