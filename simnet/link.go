@@ -29,6 +29,11 @@ type link struct {
 	name     string // "src->dst", for traces
 	nl       *netem.Link[meta]
 
+	// The conn the last arrival went to, and its port: still bound there while open
+	// (closing unbinds it, and a port has one open conn at most).
+	lastConn *Conn
+	lastPort uint16
+
 	armed   bool // an evLink event with token tok is pending at armedAt
 	armedAt time.Duration
 	tok     uint64
@@ -161,7 +166,11 @@ func (n *Network) arriveLocked(l *link, p netem.Packet[meta]) {
 		n.pool.put(p.Data)
 		return
 	}
-	c := dst.ports[p.Meta.dstPort]
+	c := l.lastConn // a stream goes to one port: skip the map lookup
+	if c == nil || l.lastPort != p.Meta.dstPort || c.closed != nil {
+		c = dst.ports[p.Meta.dstPort]
+		l.lastConn, l.lastPort = c, p.Meta.dstPort
+	}
 	if c == nil || !c.fromPeerLocked(p.Meta.from) {
 		l.noListener++
 		n.trace.arrive(n.now, l, &p, EvNoPort)

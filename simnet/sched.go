@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 type gstate uint8
@@ -115,9 +116,10 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 		g.armed, g.armedAt = true, until
 		n.pushLocked(gorEvent(until, evDeadline, g, 0))
 	}
-	mark := stackMark()
+	var probe byte // its address moves only if the stack does
+	mark := uintptr(unsafe.Pointer(&probe))
 	n.switchLocked(g)
-	if stackMark() != mark {
+	if uintptr(unsafe.Pointer(&probe)) != mark {
 		g.self.forget() // the stack moved while g was parked
 	}
 	g.wait, g.waitConn = waitNone, nil
