@@ -122,13 +122,10 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 			}
 		}
 		if len(part) > 0 {
-			m, err := plotter.NewScatter(part)
+			m, err := markers(part, s.col, draw.RingGlyph{}, 3.5)
 			if err != nil {
 				return err
 			}
-			m.Color = s.col
-			m.Shape = draw.RingGlyph{}
-			m.Radius = vg.Points(3.5)
 			p.Add(m)
 		}
 		l, err := plotter.NewLine(xys)
@@ -139,13 +136,10 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		if len(pts) < markersBelow {
-			m, err := plotter.NewScatter(xys)
+			m, err := markers(xys, s.col, draw.CircleGlyph{}, 2)
 			if err != nil {
 				return err
 			}
-			m.Color = s.col
-			m.Shape = draw.CircleGlyph{}
-			m.Radius = vg.Points(2)
 			p.Add(m)
 			p.Legend.Add(s.name, l, m)
 		} else {
@@ -158,4 +152,14 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 		p.Title.Text += " (no intervals)"
 	}
 	return render(w, f, p)
+}
+
+// markers draws a marker of shape, radius points, at each of xys.
+func markers(xys plotter.XYs, col color.Color, shape draw.GlyphDrawer, radius float64) (*plotter.Scatter, error) {
+	m, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, err
+	}
+	m.Color, m.Shape, m.Radius = col, shape, vg.Points(radius)
+	return m, nil
 }
