@@ -34,7 +34,10 @@ func TestPcapFramesMatchGopacket(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, layers.LinkTypeEthernet, r.LinkType())
 	require.Equal(t, uint32(pcapSnaplen), r.Snaplen())
-	mac := func(a netip.Addr) net.HardwareAddr { b := a.As4(); return net.HardwareAddr{2, 0, b[0], b[1], b[2], b[3]} }
+	mac := func(a netip.Addr) net.HardwareAddr {
+		b := a.As4()
+		return net.HardwareAddr{2, 0, b[0], b[1], b[2], b[3]}
+	}
 	for i, pl := range payloads {
 		data, ci, err := r.ReadPacketData()
 		require.NoError(t, err)
