@@ -97,13 +97,14 @@
 //		pc, _ := n.Listen("server:53")           // a dns.Server's PacketConn, a quic.Transport's Conn
 //		conn, _ := n.Host("client").Dial("server:53") // a net.Conn for dns.Client.ExchangeWithConn
 //		go serve(pc)                              // plain go statements, channels, select
-//		time.Sleep(time.Second)                   // package time sleeps and timers in the bubble,
-//		conn.SetReadDeadline(time.Now().Add(d))   // deadlines from time.Now: all on the bubble's clock
+//		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+//		defer cancel()                            // package time's sleeps, timers, timeouts and
+//		<-ctx.Done()                              // deadlines from Now: all on the bubble's clock
 //	})
 //
 // The network then runs on the bubble's clock: its virtual time is the bubble's time
-// since New (Clock().Now() is time.Now()), and the bubble's time advances exactly when
-// every goroutine of the bubble is blocked. The event queue and the netem path are the
+// since New (Clock().Now() is package time's Now in the bubble), and the bubble's time
+// advances exactly when every goroutine of the bubble is blocked. The event queue and the netem path are the
 // cooperative mode's: links' departures, At/After and Clock.AfterFunc functions are
 // events, and one bubble timer (time.AfterFunc) is kept at the earliest of them; when it
 // fires, every event due runs. Any other call into the network first brings it up to the

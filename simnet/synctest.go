@@ -8,12 +8,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dist-example/dist-example/internal/bubble"
 )
 
 // This file is synctest mode (Config.Synctest): the network runs inside a testing/synctest
-// bubble, on the bubble's fake clock, and its users are ordinary goroutines. It is the
-// only non-test file of the package allowed to call package time's clock functions (a
-// hook greps for them): inside a bubble they are the virtual clock.
+// bubble, on the bubble's fake clock, and its users are ordinary goroutines. It reaches
+// package time's clock only through internal/bubble (no other file of simnet reads a
+// clock): inside a bubble that clock is the bubble's fake one, the network's virtual time.
 //
 // The event queue and the netem path are the cooperative mode's: links arm evLink
 // events, At/After/AfterFunc push evFunc/evTimer events. What differs is who runs the
@@ -73,7 +75,7 @@ func bubbleID() (string, bool) {
 // inSomeBubble is a cheap test for the hot paths: inside a bubble time.Now carries no
 // monotonic reading (the runtime omits it there), outside one it always does.
 func inSomeBubble() bool {
-	t := time.Now()
+	t := bubble.Now()
 	return t == t.Round(0)
 }
 
@@ -89,8 +91,8 @@ func (n *Network) initMode(synctest bool) error {
 		n.epoch = Epoch
 		return nil
 	}
-	st := &stMode{start: time.Now(), bubble: id}
-	st.timer = time.AfterFunc(time.Hour, n.stFire)
+	st := &stMode{start: bubble.Now(), bubble: id}
+	st.timer = bubble.AfterFunc(time.Hour, n.stFire)
 	st.timer.Stop()
 	n.st = st
 	n.epoch = st.start
@@ -134,7 +136,7 @@ func (n *Network) lock() {
 
 // stAdvanceLocked runs every event due by the bubble's time, then re-arms the timer.
 func (n *Network) stAdvanceLocked() {
-	if now := time.Since(n.st.start); now > n.now {
+	if now := bubble.Since(n.st.start); now > n.now {
 		n.setNowLocked(now)
 	}
 	for n.events.len() > 0 && n.events.peekAt() <= n.now {
@@ -266,7 +268,7 @@ func (n *Network) stRun(limit time.Duration) error {
 	d := limit - n.now
 	n.mu.Unlock()
 	if d > 0 {
-		time.Sleep(d)
+		bubble.Sleep(d)
 	}
 	n.lock()
 	n.mu.Unlock()
@@ -288,7 +290,7 @@ func (n *Network) stSleep(d time.Duration) {
 		panic(outsideMsg)
 	}
 	if d > 0 {
-		time.Sleep(d)
+		bubble.Sleep(d)
 	}
 }
 
@@ -307,7 +309,7 @@ func (c *Conn) stWaitLocked() {
 	d, has := c.rdl-n.now, c.hasRdl
 	n.mu.Unlock()
 	if has {
-		t := time.NewTimer(d)
+		t := bubble.NewTimer(d)
 		select {
 		case <-ch:
 		case <-t.C:
@@ -343,7 +345,7 @@ func (n *Network) stSleepContext(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
-	t := time.NewTimer(d)
+	t := bubble.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
