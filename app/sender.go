@@ -57,8 +57,9 @@ func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
 	}
 	buf := make([]byte, 0, maxNumberLen)
 	start := s.Clock.Now()
+	cs, _ := s.Clock.(transport.ContextSleeper)
 	for ; s.Count == 0 || sent < s.Count; sent++ {
-		if s.Interval > 0 && sent > 0 && !s.waitUntil(ctx, start.Add(time.Duration(sent)*s.Interval)) {
+		if s.Interval > 0 && sent > 0 && !s.waitUntil(ctx, cs, start.Add(time.Duration(sent)*s.Interval)) {
 			return sent, nil
 		}
 		if ctx.Err() != nil {
@@ -102,10 +103,9 @@ func (s *Sender) runBatched(ctx context.Context, bw transport.BatchWriter) (sent
 }
 
 // waitUntil sleeps until due, and reports false if ctx ended first. A Clock that is a
-// transport.ContextSleeper waits in one call, which ctx ends; any other is slept in steps
-// of at most maxSleep, so a cancelled ctx stops the sender soon.
-func (s *Sender) waitUntil(ctx context.Context, due time.Time) bool {
-	cs, _ := s.Clock.(transport.ContextSleeper)
+// transport.ContextSleeper (cs, nil if it is not) waits in one call, which ctx ends; any
+// other is slept in steps of at most maxSleep, so a cancelled ctx stops the sender soon.
+func (s *Sender) waitUntil(ctx context.Context, cs transport.ContextSleeper, due time.Time) bool {
 	for {
 		if ctx.Err() != nil {
 			return false
@@ -115,10 +115,9 @@ func (s *Sender) waitUntil(ctx context.Context, due time.Time) bool {
 			return true
 		}
 		if cs != nil {
-			if cs.SleepContext(ctx, d) != nil {
-				return false
-			}
-			continue
+			// It slept d of the clock's time, so due has come: no second look at
+			// the clock (a datagram's worth of calls in a simulated run).
+			return cs.SleepContext(ctx, d) == nil
 		}
 		s.Clock.Sleep(min(d, maxSleep))
 	}
