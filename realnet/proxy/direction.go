@@ -74,9 +74,15 @@ type direction struct {
 	seed     uint64               // read-only: the link's, for a link started afresh
 	maxBytes int64                // read-only: most payload buffer bytes held at once
 
-	mu      sync.Mutex
-	link    *netem.Link[*session]    // requires mu
-	ready   []netem.Packet[*session] // requires mu: dequeued, not yet written, in order
+	mu    sync.Mutex
+	link  *netem.Link[*session]    // requires mu
+	ready []netem.Packet[*session] // requires mu: dequeued, not yet written, in order
+	// writing is the write token: whoever sets it (the loop, or a reader whose burst left
+	// at once) takes ready, writes it with wr and gives spare back; one writer at a time
+	// keeps the datagrams in dequeue order.
+	writing bool                     // requires mu
+	spare   []netem.Packet[*session] // requires mu: the other batch buffer, when not writing
+	wr      *writer                  // the token holder's
 	base    netem.Stats              // requires mu: counts of links replaced by a reset (InFlight 0)
 	flushed uint64                   // requires mu: copies dropped from the queue by a reset
 
@@ -110,6 +116,7 @@ func newDirection(dir Direction, prof netem.Profile, seed uint64, corr netem.Cor
 	d := &direction{
 		dir: dir, now: now, pool: pool, out: out, done: done, w: w, seed: seed, maxBytes: maxBytes,
 		armed: never, ready: make([]netem.Packet[*session], 0, maxReady),
+		spare: make([]netem.Packet[*session], 0, maxReady), wr: newWriter(),
 	}
 	d.link = d.newLink(prof, corr)
 	return d
@@ -125,6 +132,12 @@ func (d *direction) newLink(prof netem.Profile, corr netem.Correlation) *netem.L
 // enqueue copies each datagram into a pooled buffer and gives them to the link, in
 // order, at the current time: one lock and at most one wake-up of the loop for a burst.
 // pkts is the caller's scratch space (returned for reuse).
+//
+// When the burst left the link at once and nothing else waits in it (no delay, rate or
+// slot held anything back) and nobody is writing, the caller writes the burst itself:
+// the link still decided each datagram's fate (loss, duplicates, corruption, limit),
+// only the hand-off to the loop and its wake-up are saved. Anything held back still
+// goes through the loop, on its due time.
 func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem.Packet[*session] {
 	pkts = pkts[:0]
 	for _, x := range in {
@@ -165,6 +178,10 @@ func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem
 		// each packet it sends at once at the head of the queue).
 		d.dequeueLocked(now)
 	}
+	var batch []netem.Packet[*session]
+	if len(d.ready) > 0 && !d.writing && d.link.Len() == 0 {
+		batch = d.takeLocked()
+	}
 	next, ok := d.link.NextDue()
 	signal := len(d.ready) > 0 || ok && next < d.armed
 	if ok && next < d.armed {
@@ -181,7 +198,39 @@ func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem
 	if signal {
 		d.w.kick()
 	}
+	if batch != nil && d.flush(batch) {
+		d.w.kick() // what came in meanwhile is the loop's
+	}
 	return pkts
+}
+
+// takeLocked takes the write token and the ready packets.
+func (d *direction) takeLocked() []netem.Packet[*session] {
+	d.writing = true
+	batch := d.ready
+	d.ready = d.spare[:0]
+	d.spare = nil
+	return batch
+}
+
+// flush writes a batch taken with the token, gives the token back, and reports whether
+// packets are waiting (ready, or in the link) for the loop to look at.
+func (d *direction) flush(batch []netem.Packet[*session]) (more bool) {
+	// Counted before it is written: once a datagram is on the wire it can be read
+	// and answered, so whoever observes that (an arrival, a reply) must already
+	// find it counted Delivered. Lateness is how late its write started.
+	d.account(batch, d.now())
+	// Written without the lock: readers keep enqueueing while the socket works.
+	if failed := d.wr.write(batch, d.out); failed > 0 {
+		d.writeErrors.Add(uint64(failed))
+	}
+	d.release(batch, d.now())
+	d.mu.Lock()
+	d.writing = false
+	d.spare = batch[:0]
+	more = len(d.ready) > 0 || d.link.Len() > 0
+	d.mu.Unlock()
+	return more
 }
 
 // dequeueLocked moves every packet the link releases at now to ready, up to maxReady.
@@ -201,8 +250,6 @@ func (d *direction) dequeueLocked(now time.Duration) {
 // earlier due time, kick it.
 func (d *direction) loop() {
 	defer d.w.close()
-	batch := make([]netem.Packet[*session], 0, maxReady)
-	w := newWriter()
 	idlePasses := 0
 	for {
 		select {
@@ -213,28 +260,25 @@ func (d *direction) loop() {
 		d.mu.Lock()
 		// Read under the lock, so the link sees time go forward across goroutines.
 		d.dequeueLocked(d.now())
-		batch, d.ready = d.ready, batch[:0]
+		var batch []netem.Packet[*session]
+		busy := d.writing
+		if !busy && len(d.ready) > 0 {
+			batch = d.takeLocked()
+		}
 		next, pending := d.link.NextDue()
 		d.armed = never
-		if pending {
+		if pending && !busy {
 			d.armed = next
 		}
 		d.mu.Unlock()
 
-		if len(batch) > 0 {
-			// Counted before it is written: once a datagram is on the wire it can be read
-			// and answered, so whoever observes that (an arrival, a reply) must already
-			// find it counted Delivered. Lateness is how late its write started.
-			d.account(batch, d.now())
-			// Written without the lock: readers keep enqueueing while the socket works.
-			if failed := w.write(batch, d.out); failed > 0 {
-				d.writeErrors.Add(uint64(failed))
-			}
-			d.release(batch, d.now())
+		if batch != nil {
+			d.flush(batch)
 			idlePasses = 0
 			continue // more may have become ready meanwhile
 		}
-		if !pending {
+		if busy || !pending {
+			// A reader holds the write token: it kicks when it gives it back.
 			d.w.sleep(never)
 			continue
 		}
