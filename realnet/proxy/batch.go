@@ -16,8 +16,10 @@ import (
 // the net package, which every platform has (x/net's one-message fallback does not).
 const batching = runtime.GOOS == "linux"
 
-// maxReadBatch is the most datagrams one read takes; each has a 64 KiB buffer.
-const maxReadBatch = 16
+// maxReadBatch is the most datagrams one read takes; each has a 64 KiB buffer (4 MiB for
+// the listen socket's reader). A burst read whole leaves as one GSO run of up to 64
+// datagrams (gsoMaxSegments) when nothing holds it back.
+const maxReadBatch = 64
 
 // maxWriteBatch is the most datagrams one batched write carries.
 const maxWriteBatch = 64
