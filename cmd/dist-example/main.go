@@ -120,7 +120,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		topUsage(stderr)
 		return usagef("unknown subcommand %q (accepted: %s)", args[0], strings.Join(names(), ", "))
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return pointToHelp(args, c.run(ctx, args[1:], stdout, stderr))
+}
+
+// pointToHelp gives every usage error of a subcommand the same shape as a flag the flag
+// package rejects: "NAME: what was wrong (see dist-example NAME -h)".
+func pointToHelp(args []string, err error) error {
+	var ue usageError
+	if !errors.As(err, &ue) || strings.Contains(err.Error(), "see dist-example") {
+		return err
+	}
+	name := args[0]
+	if len(args) > 1 && name == "sweep" && args[1] == "merge" {
+		name = "sweep merge"
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, args[0]+":") && !strings.HasPrefix(msg, args[0]+" ") {
+		msg = name + ": " + msg
+	}
+	return usageError{fmt.Errorf("%s (see dist-example %s -h)", msg, name)}
 }
 
 func names() []string {

@@ -232,7 +232,7 @@ func defineSimFlags(fs *flag.FlagSet, skip ...string) *simFlags {
 	if !skipped("check-determinism") {
 		f.check = fs.Bool("check-determinism", false, "run twice and fail (exit 1) unless both runs' events (fingerprints) and reports are identical; on a difference, run twice more with text traces to name the first differing trace line")
 	}
-	f.app = str("app", "stream", "what runs on the hosts: `stream|ping`: stream (send/recv) or ping (ping/echo)")
+	f.app = str("app", "stream", "what runs on the hosts: send/recv (stream) or ping/echo (ping); one of `stream|ping`")
 	f.pingSize = new(int)
 	*f.pingSize = 64
 	if !skipped("size") {

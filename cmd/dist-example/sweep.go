@@ -51,7 +51,7 @@ shards on the hosts of an inventory and merges them.
 Examples:
   dist-example sweep -seeds 100 -netem 'delay 20ms 5ms loss 5% {0..75..25}%' -plot loss.png
   dist-example sweep -seeds 1-16 -duration 10m -netem 'delay 20ms 5ms loss 5% 25%' -jobs 2
-  dist-example sweep -seeds 50 -netem 'delay 50ms 10ms reorder {0..50..10}% gap 5' -format csv > reorder.csv
+  dist-example sweep -seeds 50 -netem 'delay 50ms 10ms reorder {10..50..10}% gap 5' -format csv > reorder.csv
   dist-example sweep -app ping -seeds 20 -netem 'delay 50ms 10ms distribution {normal,pareto}'
   dist-example sweep -seeds 1000 -shard 2/4 > part2.jsonl     # on the second of four machines
   dist-example sweep merge part1.jsonl part2.jsonl part3.jsonl part4.jsonl > all.jsonl

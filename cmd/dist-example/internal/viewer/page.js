@@ -260,7 +260,9 @@
     // sends, shares do not. The rare fates are drawn first, next to the sender's lane.
     const ys = laneY(L.src), yd = laneY(L.dst), dir = yd > ys ? 1 : -1;
     const room = (Math.abs(yd - ys) - 14) / pairCount(L);
-    const y0 = pairCount(L) > 1 && k % 2 ? ys + dir * room : ys;
+    // Each link's bars grow from its own sender's lane, so the two directions of a pair
+    // take the two halves of the room between their lanes.
+    const y0 = ys;
     const bins = binCounts(L), order = [5, 3, 4, 6, 2, 1, 7, 0];
     const paths = ['', '', '', '', '', '', '', ''];
     let mx = 0;
@@ -282,8 +284,10 @@
     paths.forEach(function (d, f) {
       if (d) parts.push('<path class="bar f' + f + '" data-bars="' + k + '" fill="' + D.colours[f] + '" d="' + d + '"/>');
     });
+    // Both captions sit in the gap between the halves: the second direction's on the right.
     const ty = y0 + dir * (room + 11) + (dir > 0 ? 0 : 8);
-    parts.push('<text x="' + (ML + 4) + '" y="' + ty.toFixed(1) + '">' + L.src + '\u2192' + L.dst +
+    const tx = ML + 4 + (dir < 0 && pairCount(L) > 1 ? plotW() / 2 : 0);
+    parts.push('<text x="' + tx.toFixed(1) + '" y="' + ty.toFixed(1) + '">' + L.src + '\u2192' + L.dst +
       ': each bar is the share of each fate among the copies sent in its ' + fmtT(BINPX / plotW() * (view.t1 - view.t0), BINPX / plotW() * (view.t1 - view.t0) / 100) +
       ' (up to ' + mx + ' copies)</text>');
   }
