@@ -32,7 +32,9 @@
 // (or until an enqueue makes packets ready or an earlier due time) and writes out
 // everything released, in the link's order. There is no goroutine or timer per packet.
 // On Linux bursts are read with recvmmsg and written with sendmmsg (golang.org/x/net),
-// runs of one size toward loopback as one segmented send (UDP GSO).
+// runs of one size toward loopback as one segmented send (UDP GSO). A burst the link
+// releases at once, with nothing else in it and no write under way, is written by the
+// reader that enqueued it: the loop is only woken for what has to wait.
 //
 // Delivery times: with the real clock on Linux each loop sleeps on a timerfd on a thread
 // of its own (at real-time priority where allowed) and spins the last 150 µs, so writes
