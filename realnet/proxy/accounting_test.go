@@ -55,7 +55,7 @@ func TestDeliveredIsCountedWhenTheDatagramCanBeSeen(t *testing.T) {
 	s := &session{}
 	const n = 20
 	for i := range n {
-		d.enqueue([]inbound{{s: s, data: make([]byte, 10), overhead: 28}}, nil)
+		d.enqueue([]inbound{{s: s, data: make([]byte, 10), overhead: 28}}, 0, nil)
 		var at DirectionStats
 		select {
 		case at = <-out.seen:

@@ -131,14 +131,17 @@ func (d *direction) newLink(prof netem.Profile, corr netem.Correlation) *netem.L
 
 // enqueue copies each datagram into a pooled buffer and gives them to the link, in
 // order, at the current time: one lock and at most one wake-up of the loop for a burst.
-// pkts is the caller's scratch space (returned for reuse).
+// pkts is the caller's scratch space (returned for reuse). rejected is how many more
+// datagrams the caller read but gives nobody (no session): the burst is counted as
+// received under the lock, together with what the link made of it, so whoever sees a
+// datagram received sees it sent, rejected or dropped too.
 //
 // When the burst left the link at once and nothing else waits in it (no delay, rate or
 // slot held anything back) and nobody is writing, the caller writes the burst itself:
 // the link still decided each datagram's fate (loss, duplicates, corruption, limit),
 // only the hand-off to the loop and its wake-up are saved. Anything held back still
 // goes through the loop, on its due time.
-func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem.Packet[*session] {
+func (d *direction) enqueue(in []inbound, rejected int, pkts []netem.Packet[*session]) []netem.Packet[*session] {
 	pkts = pkts[:0]
 	for _, x := range in {
 		buf := d.pool.get(len(x.data))
@@ -147,6 +150,8 @@ func (d *direction) enqueue(in []inbound, pkts []netem.Packet[*session]) []netem
 	}
 
 	d.mu.Lock()
+	d.rejected.Add(uint64(rejected))
+	d.received.Add(uint64(len(in) + rejected))
 	now := d.now()
 	for i := range pkts {
 		pkt := &pkts[i]

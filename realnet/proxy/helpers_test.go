@@ -215,7 +215,7 @@ func settle(t testing.TB, p *Proxy, s *sink, within time.Duration) Counters {
 	var c Counters
 	waitFor(t, within, func() bool {
 		c = p.Counters()
-		return c.Forward.InFlight == 0 && uint64(s.count()) >= c.Forward.Delivered-c.Forward.WriteErrors
+		return c.Forward.InFlight == 0 && c.Forward.QueuedBytes == 0 && uint64(s.count()) >= c.Forward.Delivered-c.Forward.WriteErrors
 	}, "forward link still holds packets or the sink is behind")
 	return c
 }

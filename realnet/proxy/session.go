@@ -178,27 +178,25 @@ func (p *Proxy) readClients() {
 			continue
 		}
 		in = in[:0]
+		rejected := 0
 		for i := range n {
 			data := buf
 			if rcv != nil {
 				data, from = rcv.datagram(i)
 			}
-			fwd.received.Add(1)
 			s := last
 			if s == nil || s.client != from {
 				s = p.lookup(from, now)
 			}
 			if s == nil {
-				fwd.rejected.Add(1)
+				rejected++
 				continue
 			}
 			last = s
 			s.touch(now)
 			in = append(in, inbound{s: s, data: data, overhead: s.overhead})
 		}
-		if len(in) > 0 {
-			scratch = fwd.enqueue(in, scratch)
-		}
+		scratch = fwd.enqueue(in, rejected, scratch)
 		clear(in) // let the sessions go
 	}
 }
@@ -223,9 +221,8 @@ func (p *Proxy) readUpstream(s *session) {
 			continue
 		}
 		now := p.now()
-		rev.received.Add(1)
 		s.touch(now)
 		in[0] = inbound{s: s, data: buf[:n], overhead: overhead}
-		scratch = rev.enqueue(in, scratch)
+		scratch = rev.enqueue(in, 0, scratch)
 	}
 }
