@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dist-example/dist-example/internal/cputime"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/dist-example/dist-example/app"
@@ -49,11 +51,11 @@ func BenchmarkStream(b *testing.B) {
 	n := stream(b, b.N, 100, 10*time.Millisecond)
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	require.NoError(b, n.Run())
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "datagrams/s")
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/datagram")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/datagram")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/coroRoundTrip(), "coro-round-trips/datagram")
 	require.Equal(b, uint64(b.N), n.Stats().Delivered)
 }
@@ -121,12 +123,12 @@ func BenchmarkHosts(b *testing.B) {
 			require.NoError(b, n.RunFor(gap-1)) // the untimed first round
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := cputime.Process()
 			require.NoError(b, n.Run())
 			b.StopTimer()
 			total := per * hosts
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(total), "ns/datagram")
-			b.ReportMetric(float64(cpuTime()-cpu)/float64(total), "cpu-ns/datagram")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(total), "cpu-ns/datagram")
 			require.Equal(b, uint64(total+hosts), n.Stats().Delivered)
 		})
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/dist-example/dist-example/internal/cputime"
 )
 
 // BenchmarkSweepJobs measures a sweep's runs per second with -jobs 1 and -jobs 2, the
@@ -26,8 +28,8 @@ func BenchmarkSweepJobs(b *testing.B) {
 	}
 	var cpu [3]time.Duration // by jobs
 	sweepTime := func(seeds, jobs int) time.Duration {
-		c0 := cpuTime()
-		defer func() { cpu[jobs] += cpuTime() - c0 }()
+		c0 := cputime.Process()
+		defer func() { cpu[jobs] += cputime.Process() - c0 }()
 		args := []string{"sweep", "-seeds", strconv.Itoa(seeds), "-duration", "2m", "-netem", "delay 20ms 5ms loss 5% 25%", "-jobs", strconv.Itoa(jobs)}
 		start := time.Now()
 		if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {

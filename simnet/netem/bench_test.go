@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"testing"
 	"time"
+
+	"github.com/dist-example/dist-example/internal/cputime"
 )
 
 // benchLink measures the enqueue+dequeue cycle in steady state: one arrival every
@@ -29,11 +31,11 @@ func benchLink(b *testing.B, text string, spacing time.Duration) {
 	warm(100_000) // reach steady state and grow the queue's slices once
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := cputime.Process()
 	warm(b.N)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpkt/s")
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/pkt")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/pkt")
 	b.ReportMetric(float64(l.Len()), "inflight")
 }
 

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package main
-
-import "time"
-
-// cpuTime is not measured here; the cpu metrics then read 0.
-func cpuTime() time.Duration { return 0 }
