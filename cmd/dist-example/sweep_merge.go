@@ -155,7 +155,6 @@ type partReader struct {
 	head   sweepHeader
 	cols   []rowColumn
 	rows   int
-	end    *sweepEnd
 }
 
 func openPart(name string) (*partReader, error) {
