@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dist-example/dist-example/internal/cputime"
 	"github.com/dist-example/dist-example/simnet/netem"
 )
 
@@ -16,12 +17,14 @@ func benchSimHour(b *testing.B, trace io.Writer) {
 	cfg := Config{Seed: 42, Profile: p, Duration: time.Hour, SendInterval: 10 * time.Millisecond, Interval: 5 * time.Second,
 		Trace: trace}
 	b.ReportAllocs()
+	cpu := cputime.Process()
 	for b.Loop() {
 		res, err := Run(cfg)
 		require.NoError(b, err)
 		require.Equal(b, uint64(360_000), res.Truth.Sent)
 	}
 	b.ReportMetric(float64(360_000*b.N)/b.Elapsed().Seconds(), "datagrams/s")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(360_000*b.N), "cpu-ns/datagram")
 }
 
 // BenchmarkSimHour is the CLI's performance goal: one virtual hour of the default

@@ -5,19 +5,13 @@ import (
 	"net/netip"
 
 	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/internal/record"
 )
 
 // eventSize is the fixed part of an event's canonical encoding.
 const eventSize = 40
 
-// Flag bits of the encoding.
-const (
-	flagDup = 1 << iota
-	flagCorrupt
-	flagReordered
-)
-
-// appendEvent appends ev's canonical encoding, the input of the fingerprint: fixed-width
+// appendRecord appends r's canonical encoding, the input of the fingerprint: fixed-width
 // little-endian fields, the same bytes on every platform and in every run that has the
 // same events.
 //
@@ -35,47 +29,60 @@ const (
 //
 // Every field of simnet.Event is covered except the host names, which the addresses
 // stand for (simnet gives each name one address).
-func appendEvent(b []byte, ev *simnet.Event) []byte {
+func appendRecord(b []byte, r *record.Record) []byte {
 	n := len(b)
 	if cap(b)-n < eventSize {
 		b = append(b, make([]byte, eventSize)...)
 	} else {
 		b = b[:n+eventSize]
 	}
-	e := b[n : n+eventSize]
+	e := (*[eventSize]byte)(b[n:])
 	le := binary.LittleEndian
-	le.PutUint64(e[0:], uint64(ev.At))
-	e[8] = byte(ev.Kind)
-	var f byte
-	if ev.Dup {
-		f |= flagDup
-	}
-	if ev.Corrupt {
-		f |= flagCorrupt
-	}
-	if ev.Reordered {
-		f |= flagReordered
-	}
-	e[9] = f
-	le.PutUint16(e[10:], ev.Port)
-	le.PutUint32(e[12:], uint32(ev.Len))
-	le.PutUint64(e[16:], ev.Seq)
-	le.PutUint64(e[24:], uint64(ev.Due))
-	putAddr(e[32:36], ev.Src)
-	putAddr(e[36:40], ev.Dst)
-	if ev.Kind == simnet.EvFault {
-		b = le.AppendUint32(b, uint32(len(ev.Detail)))
-		b = append(b, ev.Detail...)
+	le.PutUint64(e[0:], uint64(r.At))
+	e[8] = r.Kind
+	e[9] = r.Flags
+	le.PutUint16(e[10:], r.Port)
+	le.PutUint32(e[12:], r.Len)
+	le.PutUint64(e[16:], r.Seq)
+	le.PutUint64(e[24:], uint64(r.Due))
+	copy(e[32:36], r.Src[:])
+	copy(e[36:40], r.Dst[:])
+	if r.Kind == uint8(simnet.EvFault) {
+		b = le.AppendUint32(b, uint32(len(r.Detail)))
+		b = append(b, r.Detail...)
 	}
 	return b
 }
 
-// putAddr writes an IPv4 address, or zeros for none (simnet's hosts are all IPv4).
-func putAddr(dst []byte, a netip.Addr) {
+// appendEvent appends ev's canonical encoding: that of its record.
+func appendEvent(b []byte, ev *simnet.Event) []byte {
+	r := recordOfEvent(ev)
+	return appendRecord(b, &r)
+}
+
+// recordOfEvent is the record simnet hands an internal observer for ev.
+func recordOfEvent(ev *simnet.Event) record.Record {
+	r := record.Record{At: int64(ev.At), Due: int64(ev.Due), Seq: ev.Seq, Len: uint32(ev.Len), Port: ev.Port,
+		Kind: uint8(ev.Kind), Detail: ev.Detail}
+	if ev.Dup {
+		r.Flags |= record.Dup
+	}
+	if ev.Corrupt {
+		r.Flags |= record.Corrupt
+	}
+	if ev.Reordered {
+		r.Flags |= record.Reordered
+	}
+	putAddr(&r.Src, ev.Src)
+	putAddr(&r.Dst, ev.Dst)
+	return r
+}
+
+// putAddr sets dst to an IPv4 address, or zeros for none (simnet's hosts are all IPv4).
+func putAddr(dst *[4]byte, a netip.Addr) {
 	if a.Is4() {
-		a4 := a.As4()
-		copy(dst, a4[:])
+		*dst = a.As4()
 		return
 	}
-	clear(dst)
+	*dst = [4]byte{}
 }

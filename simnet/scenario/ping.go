@@ -77,12 +77,14 @@ func RunPingContext(ctx context.Context, cfg PingConfig) (*PingResult, error) {
 		cfg.Timeout = DefaultPingTimeout(cfg.Profile)
 	}
 	s := newSink(0)
-	s.also = cfg.Observe
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: s.observe})
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: cfg.Observe})
 	if err != nil {
 		return nil, err
 	}
 	defer n.Close()
+	if err := s.attach(n); err != nil {
+		return nil, err
+	}
 	defer interruptOn(ctx, n)()
 	h1, err := n.AddHost(SenderHost)
 	if err != nil {

@@ -168,13 +168,15 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &run{cfg: cfg, res: &Result{}}
 	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
-	r.sink.also = cfg.Observe
-	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: r.sink.observe})
+	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: cfg.Observe})
 	if err != nil {
 		return nil, err
 	}
 	r.n, r.clk = n, n.Clock()
 	defer n.Close()
+	if err := r.sink.attach(n); err != nil {
+		return nil, err
+	}
 	defer interruptOn(ctx, n)()
 	if err := r.setup(); err != nil {
 		return nil, err

@@ -2,6 +2,9 @@ package scenario
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -287,4 +290,76 @@ func TestTooManySummariesWhileDraining(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooManySummaries)
 	assert.Contains(t, err.Error(), "use a longer Interval")
 	assert.Equal(t, MaxIntervals+1, seen, "the summaries up to the bound and the final one")
+}
+
+// The records simnet hands the sink are the events Config.Observe gets, field for field:
+// the fingerprint of the records is that of the events, for every kind of event.
+func TestRecordsAreTheObservedEvents(t *testing.T) {
+	var fromEvents []byte
+	kinds := map[simnet.EventKind]int{}
+	observe := func(ev simnet.Event) {
+		fromEvents = appendEvent(fromEvents, &ev)
+		kinds[ev.Kind]++
+	}
+	s := newSink(0)
+	n, err := simnet.New(simnet.Config{Seed: 3, Observe: observe,
+		Default: mustProfile(t, "delay 10ms 5ms loss 20% duplicate 20% corrupt 20% reorder 30% limit 3")})
+	require.NoError(t, err)
+	defer n.Close()
+	require.NoError(t, s.attach(n))
+	h1, err := n.AddHost(SenderHost)
+	require.NoError(t, err)
+	h2, err := n.AddHost(ReceiverHost)
+	require.NoError(t, err)
+	s.follow(h1.Addr(), h2.Addr())
+	c1, err := h1.Listen(SenderPort)
+	require.NoError(t, err)
+	_, err = h2.Listen(ReceiverPort)
+	require.NoError(t, err)
+	send := func(port uint16, to netip.Addr) {
+		s.begin(12345)
+		_, err := c1.WriteTo([]byte("12345"), net.UDPAddrFromAddrPort(netip.AddrPortFrom(to, port)))
+		s.end(err == nil)
+		require.NoError(t, err)
+	}
+	n.Go("sender", func() {
+		for i := range 200 {
+			send(ReceiverPort, h2.Addr())
+			switch i {
+			case 20, 21, 22, 23, 24:
+				n.Clock().Sleep(50 * time.Millisecond)              // the queue empties: the next copy is not limit-dropped
+				send(9, h2.Addr())                                  // noport
+				send(ReceiverPort, netip.MustParseAddr("10.9.9.9")) // noroute
+			case 40:
+				require.NoError(t, n.Partition([]string{SenderHost}, []string{ReceiverHost}))
+			case 50:
+				n.Heal()
+			case 60:
+				require.NoError(t, n.LinkDown(SenderHost, ReceiverHost))
+			case 70:
+				require.NoError(t, n.LinkUp(SenderHost, ReceiverHost))
+			case 80:
+				require.NoError(t, n.Crash(ReceiverHost))
+			}
+			n.Clock().Sleep(time.Millisecond)
+		}
+	})
+	require.NoError(t, n.Run())
+	for k := simnet.EvQueued; k <= simnet.EvFault; k++ {
+		if k != simnet.EvRecvBuf {
+			assert.Positive(t, kinds[k], "no %v event", k)
+		}
+	}
+	want := sha256.Sum256(fromEvents)
+	assert.Equal(t, hex.EncodeToString(want[:8]), s.fingerprint())
+	assert.Equal(t, s.events, sum(kinds))
+	assert.Equal(t, uint64(210), s.t.Sent, "the sink followed the link's datagrams")
+	assert.Positive(t, s.truth().ByPartition)
+}
+
+func sum(m map[simnet.EventKind]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/dist-example/dist-example/simnet"
+	"github.com/dist-example/dist-example/simnet/internal/record"
 )
 
 // Truth is what the network itself did to the sender's datagrams, from the simulator's
@@ -59,7 +60,8 @@ type sink struct {
 	enc    []byte // encoded events not yet hashed
 	events int
 
-	src, dst netip.Addr // the data link's hosts; invalid: follow no link
+	src, dst  [4]byte // the data link's hosts
+	following bool    // src and dst are set: work out the ground truth of their link
 
 	writing bool  // a sender WriteTo is under way
 	curN    int64 // the number it carries
@@ -72,8 +74,6 @@ type sink struct {
 	maxIdx int32 // highest datagram delivered so far, -1 before any
 
 	t Truth
-
-	also func(simnet.Event) // Config.Observe: sees each event after the sink
 }
 
 // datagram is what the sink knows of one datagram the sender wrote.
@@ -104,35 +104,36 @@ func newSink(expect int) *sink {
 func (s *sink) num(idx int32) int64 { return s.dgs[idx].num }
 
 // follow makes the sink work out the ground truth of the link from src to dst.
-func (s *sink) follow(src, dst netip.Addr) { s.src, s.dst = src, dst }
+func (s *sink) follow(src, dst netip.Addr) { s.src, s.dst, s.following = src.As4(), dst.As4(), true }
 
-// observe is the simulator's observer.
-func (s *sink) observe(ev simnet.Event) {
-	if s.also != nil {
-		defer s.also(ev)
-	}
+// attach makes n hand the sink every event (before Config.Observe sees it); n must have
+// no links yet.
+func (s *sink) attach(n *simnet.Network) error { return record.Attach(n, s.record) }
+
+// record is the simulator's internal observer.
+func (s *sink) record(r *record.Record) {
 	s.events++
-	s.enc = appendEvent(s.enc, &ev)
+	s.enc = appendRecord(s.enc, r)
 	if len(s.enc) >= hashChunk {
 		s.h.Write(s.enc)
 		s.enc = s.enc[:0]
 	}
-	if ev.Src != s.src || ev.Dst != s.dst || !s.src.IsValid() {
+	if r.Src != s.src || r.Dst != s.dst || !s.following {
 		return
 	}
-	switch ev.Kind {
+	switch simnet.EventKind(r.Kind) {
 	case simnet.EvQueued:
-		s.enqueued(&ev, fateQueued)
+		s.enqueued(r, fateQueued)
 	case simnet.EvLost:
-		s.enqueued(&ev, fateLost)
+		s.enqueued(r, fateLost)
 	case simnet.EvLimit:
-		s.enqueued(&ev, fateLimit)
+		s.enqueued(r, fateLimit)
 	case simnet.EvPartition:
-		s.enqueued(&ev, fatePartition)
+		s.enqueued(r, fatePartition)
 	case simnet.EvDown:
-		s.enqueued(&ev, fateDown)
+		s.enqueued(r, fateDown)
 	case simnet.EvDeliver:
-		s.delivered(ev.Seq, ev.Corrupt)
+		s.delivered(r.Seq, r.Flags&record.Corrupt != 0)
 	}
 }
 
@@ -161,7 +162,7 @@ func (s *sink) newDatagram() int32 {
 	return s.cur
 }
 
-func (s *sink) enqueued(ev *simnet.Event, fate uint8) {
+func (s *sink) enqueued(r *record.Record, fate uint8) {
 	if !s.writing {
 		return // not the sender's: nothing else writes on the data link
 	}
@@ -169,13 +170,13 @@ func (s *sink) enqueued(ev *simnet.Event, fate uint8) {
 	if idx < 0 {
 		idx = s.newDatagram()
 	}
-	if ev.HasSeq() {
-		for uint64(len(s.bySeq)) <= ev.Seq {
+	if fate == fateQueued || fate == fateLost || fate == fateLimit { // a copy on the link: it has a Seq
+		for uint64(len(s.bySeq)) <= r.Seq {
 			s.bySeq = append(s.bySeq, -1)
 		}
-		s.bySeq[ev.Seq] = idx
+		s.bySeq[r.Seq] = idx
 	}
-	if !ev.Dup {
+	if r.Flags&record.Dup == 0 {
 		s.dgs[idx].fate = fate
 	}
 }
