@@ -10,10 +10,15 @@ import (
 
 // benchLink measures the enqueue+dequeue cycle in steady state: one arrival every
 // spacing, dequeued as it comes due, so about delay/spacing packets are in flight.
-func benchLink(b *testing.B, text string, spacing time.Duration) {
+func benchLink(b *testing.B, text string, spacing time.Duration, observe bool) {
 	p := mustParse(b, text)
 	p.Limit = 1 << 20
 	l := NewLink[int](p, 1)
+	var events [EvDequeue + 1]int
+	if observe {
+		l.Clone = func(b []byte) []byte { return b } // as a driver's pool would: no garbage
+		l.Observe = func(_ time.Duration, kind EventKind, p *Packet[int]) { events[kind] += len(p.Data) }
+	}
 	data := make([]byte, 1200)
 	pkt := Packet[int]{Data: data}
 	now := time.Duration(0)
@@ -43,16 +48,20 @@ func BenchmarkLink(b *testing.B) {
 	cases := []struct {
 		name, text string
 		spacing    time.Duration
+		observe    bool
 	}{
-		{"brief/1k-inflight", "delay 10ms 5ms loss 1% reorder 10%", 10 * time.Microsecond},
-		{"brief/10k-inflight", "delay 10ms 5ms loss 1% reorder 10%", time.Microsecond},
-		{"zero-profile", "", time.Microsecond},
-		{"normal+corr+dup+corrupt", "delay 10ms 5ms 25% distribution normal loss 1% 25% duplicate 1% corrupt 1% reorder 10% 10%", 10 * time.Microsecond},
-		{"rate", "delay 10ms rate 1gbit", 10 * time.Microsecond},
-		{"slot", "delay 10ms 5ms slot 100us 200us packets 30", 10 * time.Microsecond},
+		{"brief/1k-inflight", "delay 10ms 5ms loss 1% reorder 10%", 10 * time.Microsecond, false},
+		{"brief/10k-inflight", "delay 10ms 5ms loss 1% reorder 10%", time.Microsecond, false},
+		{"zero-profile", "", time.Microsecond, false},
+		{"normal+corr+dup+corrupt", "delay 10ms 5ms 25% distribution normal loss 1% 25% duplicate 1% corrupt 1% reorder 10% 10%", 10 * time.Microsecond, false},
+		{"rate", "delay 10ms rate 1gbit", 10 * time.Microsecond, false},
+		{"slot", "delay 10ms 5ms slot 100us 200us packets 30", 10 * time.Microsecond, false},
+		// What `dist-example sim` runs by default: a few packets in flight, every event
+		// shown to an observer (the trace).
+		{"sim-default+observe", "delay 50ms 10ms loss 5% duplicate 1% reorder 10%", 10 * time.Millisecond, true},
 	}
 	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) { benchLink(b, c.text, c.spacing) })
+		b.Run(c.name, func(b *testing.B) { benchLink(b, c.text, c.spacing, c.observe) })
 	}
 }
 

@@ -98,7 +98,7 @@ type Link[T any] struct {
 	// Clone copies a payload for duplicate; nil means make+copy. Lets a driver use a pool.
 	Clone func([]byte) []byte
 	// Observe, if set, is called for every packet event, in order. It must not call back
-	// into the Link, nor keep or modify p.Data.
+	// into the Link, nor keep p, nor modify *p or p.Data: p may be the Link's own copy.
 	Observe func(now time.Duration, kind EventKind, p *Packet[T])
 
 	prof  Profile
@@ -158,25 +158,56 @@ func NewLink[T any](p Profile, seed uint64) *Link[T] {
 func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMade bool, dup Verdict) {
 	l.slot.settle(now)
 	l.st.Sent++
-	pkt.Sent, pkt.Due, pkt.Seq = now, now, l.nextSeq()
-	pkt.CE, pkt.Duplicate, pkt.Corrupted, pkt.Reordered = false, false, false, false
+	seq := l.nextSeq()
 
-	count := 1
 	// Like the kernel (q->duplicate && ...), a zero probability takes no draw, so adding
 	// "duplicate 0%" or "corrupt 0%" leaves every other draw where it was.
-	if l.prof.Duplicate != 0 && fires(l.prof.Duplicate, l.dupCor.next(&l.rng)) {
-		count++
-		dupMade = true
+	dupMade = l.prof.Duplicate != 0 && fires(l.prof.Duplicate, l.dupCor.next(&l.rng))
+	if fired := l.loss.event(&l.prof.Loss, &l.rng); dupMade || fired {
+		pkt.Sent, pkt.Due, pkt.Seq = now, now, seq
+		pkt.CE, pkt.Duplicate, pkt.Corrupted, pkt.Reordered = false, false, false, false
+		return l.enqueueRare(now, &pkt, dupMade, fired && !l.markCE(&pkt))
 	}
-	if l.loss.event(&l.prof.Loss, &l.rng) && !l.markCE(&pkt) {
+	// The common case: one copy, no loss event. pkt is left as the caller gave it until
+	// place has copied it into the queue (see header).
+	corrupted := l.corruptData(pkt.Data)
+	if l.q.len() >= l.limit {
+		pkt.Sent, pkt.Due, pkt.Seq = now, now, seq
+		pkt.CE, pkt.Duplicate, pkt.Corrupted, pkt.Reordered = false, false, corrupted, false
+		l.drop(now, &pkt, EvLimitDrop)
+		return LimitDrop, false, 0
+	}
+	l.place(now, &pkt, header{seq: seq, corrupted: corrupted})
+	return Queued, false, 0
+}
+
+// header is what Enqueue sets in a packet it takes in, besides the times place sets.
+// place writes it into the queued copy rather than into the packet before copying it:
+// the copy's wide loads would otherwise wait for those fresh narrow stores.
+type header struct {
+	seq                     uint64
+	ce, dup, corrupted, reo bool
+}
+
+func headerOf[T any](p *Packet[T]) header {
+	return header{seq: p.Seq, ce: p.CE, dup: p.Duplicate, corrupted: p.Corrupted}
+}
+
+// enqueueRare is the rest of Enqueue when duplicate or loss fired.
+func (l *Link[T]) enqueueRare(now time.Duration, pkt *Packet[T], dupMade, lost bool) (orig Verdict, _ bool, dup Verdict) {
+	count := 1
+	if dupMade {
+		count++
+	}
+	if lost {
 		count--
 	}
 	switch {
 	case count == 0:
-		l.drop(now, &pkt, EvLost)
+		l.drop(now, pkt, EvLost)
 		return Lost, false, 0
 	case dupMade && count == 1:
-		ghost := pkt
+		ghost := *pkt
 		ghost.Seq, ghost.Duplicate = l.nextSeq(), true
 		l.st.Duplicated++
 		l.drop(now, &ghost, EvLost)
@@ -184,14 +215,14 @@ func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMa
 	}
 	var clone Packet[T]
 	if count == 2 {
-		clone = pkt
+		clone = *pkt
 		clone.Data = l.clone(pkt.Data)
 		clone.Seq, clone.Duplicate = l.nextSeq(), true
 		l.st.Duplicated++
 	}
-	l.corrupt(&pkt)
+	l.corrupt(pkt)
 	if l.q.len() >= l.limit {
-		l.drop(now, &pkt, EvLimitDrop)
+		l.drop(now, pkt, EvLimitDrop)
 		if count == 2 {
 			l.drop(now, &clone, EvLimitDrop)
 			return LimitDrop, true, LimitDrop
@@ -201,7 +232,7 @@ func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMa
 	if count == 2 {
 		dup = l.enqueueClone(now, &clone)
 	}
-	l.place(now, &pkt)
+	l.place(now, pkt, headerOf(pkt))
 	return Queued, dupMade, dup
 }
 
@@ -217,7 +248,7 @@ func (l *Link[T]) enqueueClone(now time.Duration, p *Packet[T]) Verdict {
 		l.drop(now, p, EvLimitDrop)
 		return LimitDrop
 	}
-	l.place(now, p)
+	l.place(now, p, headerOf(p))
 	return Queued
 }
 
@@ -235,16 +266,26 @@ func (l *Link[T]) markCE(p *Packet[T]) bool {
 // The position comes from the auxiliary stream, where the kernel uses its unseeded RNG.
 // At 0% there is no draw, as in the kernel.
 func (l *Link[T]) corrupt(p *Packet[T]) {
-	if l.prof.Corrupt == 0 || !fires(l.prof.Corrupt, l.corruptCor.next(&l.rng)) || len(p.Data) == 0 {
-		return
+	if l.corruptData(p.Data) {
+		p.Corrupted = true
 	}
-	p.Data[l.auxR.IntN(len(p.Data))] ^= 1 << l.auxR.IntN(8)
-	p.Corrupted = true
+}
+
+// corruptData is corrupt on the payload alone: it reports whether it flipped a bit.
+func (l *Link[T]) corruptData(b []byte) bool {
+	if l.prof.Corrupt == 0 || !fires(l.prof.Corrupt, l.corruptCor.next(&l.rng)) || len(b) == 0 {
+		return false
+	}
+	b[l.auxR.IntN(len(b))] ^= 1 << l.auxR.IntN(8)
 	l.st.Corrupted++
+	return true
 }
 
 // place is the end of netem_enqueue: send at once (reorder) or compute the time to send.
-func (l *Link[T]) place(now time.Duration, p *Packet[T]) {
+// The queued copy of p gets h, Sent, Due and Reordered.
+func (l *Link[T]) place(now time.Duration, p *Packet[T], h header) {
+	var i int32
+	due := now
 	if l.gap == 0 || l.counter < l.gap-1 || uint32(l.prof.Reorder) < l.reorderCor.next(&l.rng) {
 		delay := l.prof.Delay.Nanoseconds()
 		if l.sigma != 0 {
@@ -262,15 +303,18 @@ func (l *Link[T]) place(now time.Duration, p *Packet[T]) {
 		}
 		tts := start + delay
 		l.counter++
-		p.Due = time.Duration(max(tts, int64(now)))
-		l.q.push(tts, p)
+		due = time.Duration(max(tts, int64(now)))
+		i = l.q.push(tts, p)
 	} else {
 		l.counter = 0
-		p.Due, p.Reordered = now, true
+		h.reo = true
 		l.st.Reordered++
-		l.q.pushImm(p)
+		i = l.q.pushImm(p)
 	}
-	l.observe(now, EvEnqueue, p)
+	q := &l.q.slab[i]
+	q.Sent, q.Due, q.Seq = now, due, h.seq
+	q.CE, q.Duplicate, q.Corrupted, q.Reordered = h.ce, h.dup, h.corrupted, h.reo
+	l.observeQueued(now, EvEnqueue, i)
 }
 
 // NextDue reports when the next packet may leave, taking slots into account, if any is
@@ -298,36 +342,33 @@ func (l *Link[T]) NextDue() (time.Duration, bool) {
 // matters, so call it after each Enqueue and at NextDue, as the kernel does.
 func (l *Link[T]) Dequeue(now time.Duration) (p Packet[T], ok bool) {
 	l.slot.settle(now)
+	var i int32
 	if len(l.q.imm) > 0 {
-		l.q.popImm(&p)
-		l.deliver(now, &p)
-		return p, true
-	}
-	e, ok := l.q.head()
-	if !ok {
-		return p, false
-	}
-	if l.slot.on && l.slot.next < e.key {
-		l.newSlot(now)
-	}
-	if e.key > int64(now) || l.slot.on && l.slot.next > int64(now) {
-		return p, false
-	}
-	l.q.pop(&p)
-	if l.slot.on {
-		l.slot.packets--
-		l.slot.bytes -= int64(wireLen(&p))
-		if l.slot.packets <= 0 || l.slot.bytes <= 0 {
+		i = l.q.popImmIdx()
+	} else {
+		e, ok := l.q.head()
+		if !ok {
+			return p, false
+		}
+		if l.slot.on && l.slot.next < e.key {
 			l.newSlot(now)
 		}
+		if e.key > int64(now) || l.slot.on && l.slot.next > int64(now) {
+			return p, false
+		}
+		i = l.q.popIdx()
+		if l.slot.on {
+			l.slot.packets--
+			l.slot.bytes -= int64(wireLen(&l.q.slab[i]))
+			if l.slot.packets <= 0 || l.slot.bytes <= 0 {
+				l.newSlot(now)
+			}
+		}
 	}
-	l.deliver(now, &p)
-	return p, true
-}
-
-func (l *Link[T]) deliver(now time.Duration, p *Packet[T]) {
 	l.st.Delivered++
-	l.observe(now, EvDequeue, p)
+	l.observeQueued(now, EvDequeue, i)
+	l.q.take(i, &p)
+	return p, true
 }
 
 // Profile returns the current profile (after SetProfile, the merged one).
@@ -372,8 +413,15 @@ func (l *Link[T]) drop(now time.Duration, p *Packet[T], kind EventKind) {
 	l.observe(now, kind, p)
 }
 
-// observe hands the observer a copy held by the link, so that no packet on the hot
-// path escapes to the heap through the callback.
+// observeQueued shows the observer the packet in slab slot i, in place.
+func (l *Link[T]) observeQueued(now time.Duration, kind EventKind, i int32) {
+	if l.Observe != nil {
+		l.Observe(now, kind, &l.q.slab[i])
+	}
+}
+
+// observe hands the observer a copy held by the link of a packet that is not queued, so
+// that no packet on the hot path escapes to the heap through the callback.
 func (l *Link[T]) observe(now time.Duration, kind EventKind, p *Packet[T]) {
 	if l.Observe != nil {
 		l.evt = *p

@@ -49,8 +49,8 @@ func (q *queue[T]) take(i int32, dst *Packet[T]) {
 	q.free = append(q.free, i)
 }
 
-// push inserts p into the tfifo with time to send key.
-func (q *queue[T]) push(key int64, p *Packet[T]) {
+// push inserts p into the tfifo with time to send key, and returns its slab slot.
+func (q *queue[T]) push(key int64, p *Packet[T]) int32 {
 	if len(q.heap) == 0 || key > q.tmax {
 		q.tmax = key
 	}
@@ -58,6 +58,7 @@ func (q *queue[T]) push(key int64, p *Packet[T]) {
 	h := append(q.heap, e)
 	q.siftUp(h, len(h)-1, e)
 	q.heap = h
+	return e.idx
 }
 
 // siftUp places e at hole i or above it, moving larger parents down.
@@ -82,11 +83,15 @@ func (q *queue[T]) head() (entry, bool) {
 }
 
 // pop moves the tfifo's earliest packet into *dst; the heap must not be empty.
+func (q *queue[T]) pop(dst *Packet[T]) { q.take(q.popIdx(), dst) }
+
+// popIdx removes the tfifo's earliest entry and returns its slab slot, which the caller
+// must free with take; the heap must not be empty.
 // It moves the hole at the root down to a leaf along the smaller children, one
 // comparison per level, then lets the last entry rise from there (Floyd's variant):
 // the last entry belongs near the bottom, so this halves the comparisons of a plain
 // sift-down. The descent picks each child without a branch (see first).
-func (q *queue[T]) pop(dst *Packet[T]) {
+func (q *queue[T]) popIdx() int32 {
 	h := q.heap
 	top := h[0]
 	n := len(h) - 1
@@ -104,7 +109,7 @@ func (q *queue[T]) pop(dst *Packet[T]) {
 		q.siftUp(h, i, last)
 	}
 	q.heap = h
-	q.take(top.idx, dst)
+	return top.idx
 }
 
 // first returns c or c+1, whichever of the siblings h[c] and h[c+1] comes first. The
@@ -126,7 +131,12 @@ func (q *queue[T]) first(h []entry, c int) int {
 	return c + d
 }
 
-func (q *queue[T]) pushImm(p *Packet[T]) { q.imm = append(q.imm, q.store(p)) }
+// pushImm puts p at the head of the immediate queue, and returns its slab slot.
+func (q *queue[T]) pushImm(p *Packet[T]) int32 {
+	i := q.store(p)
+	q.imm = append(q.imm, i)
+	return i
+}
 
 // immHead is the packet the immediate queue would give out next.
 func (q *queue[T]) immHead() *Packet[T] { return &q.slab[q.imm[len(q.imm)-1]] }
@@ -135,11 +145,13 @@ func (q *queue[T]) immHead() *Packet[T] { return &q.slab[q.imm[len(q.imm)-1]] }
 // kernel's rate code compares against.
 func (q *queue[T]) immTail() *Packet[T] { return &q.slab[q.imm[0]] }
 
-func (q *queue[T]) popImm(dst *Packet[T]) {
+// popImmIdx removes the immediate queue's head and returns its slab slot, which the
+// caller must free with take.
+func (q *queue[T]) popImmIdx() int32 {
 	n := len(q.imm) - 1
 	i := q.imm[n]
 	q.imm = q.imm[:n]
-	q.take(i, dst)
+	return i
 }
 
 // last is the latest time to send among held packets, as netem's rate code takes it:
