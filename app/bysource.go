@@ -51,7 +51,7 @@ func (b *bySource) get(src netip.AddrPort) *SourceCounts {
 }
 
 // credit gives src what one Record of number n added to the interval's counts.
-func (b *bySource) credit(src netip.AddrPort, before, after Counts, n int64) {
+func (b *bySource) credit(src netip.AddrPort, before, after *Counts, n int64) {
 	lost := after.Lost - before.Lost - int64(b.credited)
 	b.credited = 0
 	c := b.get(src)

@@ -105,7 +105,9 @@ func (s *stream) observe(n int64) (c Class, lost uint64) {
 			return ClassRestart, 0
 		}
 		o := s.hi + d
-		lost = s.advance(o)
+		if o>>6 != s.hi>>6 { // the window slides only when o is in a new block
+			lost = s.advance(o)
+		}
 		s.set(o)
 		s.hi = o
 		s.mark(o)
