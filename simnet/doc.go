@@ -32,8 +32,10 @@
 // number): a simulated goroutine becoming runnable, a link's next departure (at most one
 // pending event per link, re-armed from netem.Link.NextDue), a sleep or read deadline
 // ending, a function scheduled with At, After or Clock.AfterFunc. Events due at the
-// current time sit in a FIFO, later ones in a slice-based 4-ary heap of 32-byte events by
-// value (queue.go); the two together give the exact (time, sequence) order.
+// current time sit in a FIFO, later ones in a second FIFO when their times only grow (a
+// goroutine sleeping for a period, thousands of hosts each sending every 10 ms), else in a
+// slice-based 4-ary heap, all of 32-byte events by value (queue.go); the next event is
+// the least of the three heads, the exact (time, sequence) order.
 //
 // Simulated goroutines, started with Network.Go, are Go coroutines (iter.Pull) of which
 // exactly one runs at a time: the holder of the run token. One that blocks (ReadFrom with
@@ -42,7 +44,9 @@
 // otherwise it hands the token over by a coroutine switch, which the runtime does
 // directly, without its scheduler (about 7 times cheaper than a channel hand-off). The
 // goroutine that called Run is the driver: it resumes the first coroutine and gets the
-// token back when the run stops (see transferLocked for how the switches nest). Each wait
+// token back when the run stops. Any hand-off is one switch, however many goroutines take
+// turns: a goroutine that does not run is parked in some coroutine, and the holder swaps
+// places with it there (see transferLocked). Each wait
 // has a token, so a wakeup armed for an earlier wait is ignored; a deadline or sleep event
 // wakes a goroutine only if its current wait ends at exactly that time (so the deadline
 // of a read that has returned is ignored, and a reader blocking again and again with one

@@ -87,7 +87,9 @@ type Network struct {
 	events   eventQueue
 	live     []*gor // goroutines not yet done, in no particular order
 	nextGID  int
-	cur      *gor // holds the run token; nil when the driver or a scheduled function does
+	cur      *gor    // holds the run token; nil when the driver or a scheduled function does
+	drvSlot  *coro   // where the driver is parked while simulated goroutines run
+	zombies  []*coro // coroutines of goroutines ended by Goexit, to finish (transferLocked)
 	running  bool
 	limit    time.Duration
 	runErr   error

@@ -47,55 +47,121 @@ func fnEvent(at time.Duration, k evKind, fn func(), tok uint64) event {
 	return event{at: at, key: uint64(k), tok: tok, p: unsafe.Pointer(&fn)}
 }
 
-// eventQueue orders events by (at, seq). Events due at the current time (wakeups, links
-// with no delay: most of them) go to a FIFO instead of the heap. That is the same order:
-// anything in the heap due now was pushed before time reached now, so before everything in
-// the FIFO, and time cannot advance while the FIFO holds anything.
+// eventQueue orders events by (at, seq), in three parts that together hold the same
+// order as one heap would:
+//   - Events due at the current time (wakeups, links with no delay: most of them) go to
+//     a FIFO. Anything in the other parts due now was pushed before time reached now, so
+//     before everything in the FIFO, and time cannot advance while the FIFO holds anything.
+//   - Events for later that are due no earlier than the last one put there go to a lane,
+//     another FIFO: a goroutine sleeping for a fixed period, or a thousand hosts each
+//     sending every 10 ms, push times that only grow, and queue and leave in O(1) touching
+//     the lane's memory in order, where a heap of thousands would sift through its depth.
+//   - Other events for later go to a 4-ary heap.
+//
+// Each part is ordered, so the next event is the least of the three heads.
 type eventQueue struct {
 	heap eventHeap
-	fifo []event // ring buffer, len a power of two
+	fifo ring
+	lane ring
+}
+
+// ring is a FIFO of events in a ring buffer (len a power of two).
+type ring struct {
+	buf  []event
 	head int
 	n    int
 }
 
-func (q *eventQueue) len() int { return len(q.heap) + q.n }
+func (r *ring) last() *event { return &r.buf[(r.head+r.n-1)&(len(r.buf)-1)] }
+
+func (r *ring) put(e event) {
+	if r.n == len(r.buf) {
+		b := make([]event, max(64, 2*len(r.buf)))
+		for i := 0; i < r.n; i++ {
+			b[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+		}
+		r.buf, r.head = b, 0
+	}
+	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
+	r.n++
+}
+
+func (r *ring) take() event {
+	e := r.buf[r.head]
+	r.buf[r.head] = event{} // drop references so closures and goroutines can be collected
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	return e
+}
+
+func (q *eventQueue) len() int { return len(q.heap) + q.fifo.n + q.lane.n }
 
 // push adds e; now is the current virtual time.
 func (q *eventQueue) push(e event, now time.Duration) {
-	if e.at > now {
+	switch {
+	case e.at <= now:
+		q.fifo.put(e)
+	case q.lane.n == 0 || e.at >= q.lane.last().at:
+		q.lane.put(e) // equal times: e has the larger sequence number
+	default:
 		q.heap.push(e)
-		return
 	}
-	if q.n == len(q.fifo) {
-		f := make([]event, max(64, 2*len(q.fifo)))
-		for i := 0; i < q.n; i++ {
-			f[i] = q.fifo[(q.head+i)&(len(q.fifo)-1)]
-		}
-		q.fifo, q.head = f, 0
-	}
-	q.fifo[(q.head+q.n)&(len(q.fifo)-1)] = e
-	q.n++
 }
+
+// The parts of an eventQueue, as next names them.
+const (
+	inNone = iota // the queue is empty
+	inFIFO
+	inHeap
+	inLane
+)
+
+// next says which part holds the next event, inNone if the queue is empty.
+func (q *eventQueue) next() int {
+	src := inNone
+	var best *event
+	if q.fifo.n > 0 {
+		src, best = inFIFO, &q.fifo.buf[q.fifo.head]
+	}
+	if len(q.heap) > 0 && (best == nil || q.heap[0].before(best)) {
+		src, best = inHeap, &q.heap[0]
+	}
+	if q.lane.n > 0 && (best == nil || q.lane.buf[q.lane.head].before(best)) {
+		src = inLane
+	}
+	return src
+}
+
+// head is the next event of part src (not inNone).
+func (q *eventQueue) head(src int) *event {
+	switch src {
+	case inFIFO:
+		return &q.fifo.buf[q.fifo.head]
+	case inHeap:
+		return &q.heap[0]
+	}
+	return &q.lane.buf[q.lane.head]
+}
+
+// take removes the next event of part src (not inNone).
+func (q *eventQueue) take(src int) event {
+	switch src {
+	case inFIFO:
+		return q.fifo.take()
+	case inHeap:
+		return q.heap.pop()
+	}
+	return q.lane.take()
+}
+
+// peek returns the next event without removing it; the queue must not be empty.
+func (q *eventQueue) peek() *event { return q.head(q.next()) }
 
 // peekAt returns the time of the next event; the queue must not be empty.
-func (q *eventQueue) peekAt() time.Duration {
-	if q.n > 0 && (len(q.heap) == 0 || q.heap[0].at > q.fifo[q.head].at) {
-		return q.fifo[q.head].at
-	}
-	return q.heap[0].at
-}
+func (q *eventQueue) peekAt() time.Duration { return q.peek().at }
 
 // pop removes the next event; the queue must not be empty.
-func (q *eventQueue) pop() event {
-	if q.n > 0 && (len(q.heap) == 0 || q.heap[0].at > q.fifo[q.head].at) {
-		e := q.fifo[q.head]
-		q.fifo[q.head] = event{}
-		q.head = (q.head + 1) & (len(q.fifo) - 1)
-		q.n--
-		return e
-	}
-	return q.heap.pop()
-}
+func (q *eventQueue) pop() event { return q.take(q.next()) }
 
 // eventHeap is a 4-ary min-heap ordered by (at, key); key is unique, so the order is
 // total and equal times run in the order they were scheduled. Four children per node

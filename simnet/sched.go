@@ -39,15 +39,10 @@ type gor struct {
 	state gstate
 	live  int // index in Network.live
 
-	// The coroutine, made when g first runs. resume runs g until it yields (blocks or
-	// hands the token on) or ends; yield, called on g's own goroutine, switches back to
-	// whoever called resume. depth is g's place on the coroutine stack (see
-	// transferLocked): 1 or 2 while it or a coroutine it resumed runs, 0 otherwise.
-	resume func() (struct{}, bool)
-	yield  func(struct{}) bool
-	stop   func()
-	depth  uint8
-	zombie bool // ended by runtime.Goexit; parked until stop is called from a spare goroutine
+	// The coroutine whose body runs g, made when g first runs, and the coroutine g is
+	// parked in while it does not run (see transferLocked); at first, its own.
+	c    *coro
+	slot *coro
 
 	self caller // who g's real goroutine is, to refuse blocking calls from any other
 
@@ -135,16 +130,38 @@ func (n *Network) switchLocked(self *gor) {
 	}
 }
 
+// coro is one of iter.Pull's coroutines used as a place to park: switching through it
+// (swap) parks the caller in it and runs whichever goroutine was parked there. next and
+// yield both make that one switch; iter.Pull only insists that they alternate, which
+// yieldNext tracks (as iter.Pull's own flag does), so swap calls whichever is due.
+type coro struct {
+	next      func() (struct{}, bool)
+	yield     func(struct{}) bool
+	yieldNext bool
+}
+
+// swap parks the calling goroutine in c and runs the one parked there; it returns when
+// another swap through c (or the end of c's body) runs the caller again.
+func (c *coro) swap() {
+	if c.yieldNext {
+		c.yieldNext = false
+		c.yield(struct{}{})
+		return
+	}
+	c.yieldNext = true
+	c.next()
+}
+
 // transferLocked hands the run token from self (nil: the driver, the goroutine in Run or
-// Close) to n.cur by coroutine switches, and returns once the token is back with self.
+// Close) to n.cur by one coroutine switch, and returns once the token is back with self.
 //
-// A coroutine's yield returns to whoever resumed it, so the goroutines switched to form
-// a stack: the driver at depth 0 resumes one coroutine (depth 1), which may resume one
-// more (depth 2). A holder hands the token on by resuming the next one on top of itself
-// when it can, else by yielding down the stack, where the one below looks again. With
-// two goroutines taking turns (a sender and a receiver) each hand-off is one switch: one
-// resumes the other, which yields back. The stack is kept at depth 2 so that a hand-off
-// never costs more than a few switches whatever the number of goroutines.
+// Every goroutine that does not run is parked in one coroutine (g.slot; the driver's is
+// n.drvSlot), not necessarily its own: a goroutine g made by iter.Pull is parked in its
+// own coroutine only until it first runs. To run t, the holder swaps through t's slot:
+// t runs and the holder is parked there instead, whatever the two are; so each hand-off
+// is one switch, however many goroutines take turns. A coroutine always holds one parked
+// goroutine; when g's function ends, the end of its coroutine's body runs that one, which
+// hands the token on to n.cur if it is not the one (one more switch per goroutine).
 //
 // mu stays locked across every switch: it is held by whichever goroutine runs network
 // code, and handed over with the token (sync.Mutex is not tied to a goroutine), so a
@@ -152,36 +169,41 @@ func (n *Network) switchLocked(self *gor) {
 // its function (main). The switches order everything the giver did before everything the
 // taker does (iter.Pull tells the race detector so).
 func (n *Network) transferLocked(self *gor) {
-	var depth uint8
-	if self != nil {
-		depth = self.depth
-	}
 	for n.cur != self {
-		t := n.cur
-		if t == nil || depth == 2 {
-			// The driver is at the bottom, and depth 2 is the top: go back down.
-			self.yield(struct{}{})
-			depth = self.depth // whoever resumed self set it
-			continue
+		var s *coro
+		if t := n.cur; t == nil {
+			s = n.drvSlot
+		} else {
+			if t.c == nil {
+				t.c = newCoro(t)
+				t.slot = t.c
+			}
+			s = t.slot
 		}
-		if t.resume == nil {
-			t.resume, t.stop = iter.Pull(t.body)
+		if self == nil {
+			n.drvSlot = s
+		} else {
+			self.slot = s
 		}
-		t.depth = depth + 1
-		t.resume()
-		t.depth = 0
-		if t.zombie {
-			t.zombie = false
-			go t.stop() // the coroutine ends on a goroutine of its own (see main)
+		s.swap()
+		for len(n.zombies) > 0 {
+			z := n.zombies[len(n.zombies)-1]
+			n.zombies[len(n.zombies)-1] = nil
+			n.zombies = n.zombies[:len(n.zombies)-1]
+			go z.swap() // the coroutine ends on a goroutine of its own (see main)
 		}
 	}
 }
 
-// body is g's coroutine: it notes who it runs on and runs g.main.
-func (g *gor) body(yield func(struct{}) bool) {
-	g.yield = yield
-	g.self = callerNow()
-	g.main()
+// newCoro makes g's coroutine; its body notes who it runs on and runs g.main.
+func newCoro(g *gor) *coro {
+	c := &coro{}
+	c.next, _ = iter.Pull(func(yield func(struct{}) bool) {
+		c.yield = yield
+		g.self = callerNow()
+		g.main()
+	})
+	return c
 }
 
 // main runs g's function and then hands the token on; a panic becomes the run's error.
@@ -206,14 +228,20 @@ func (g *gor) main() {
 		g.state = gDone
 		n.removeLiveLocked(g)
 		n.cur = n.nextLocked()
-		if !returned {
-			// iter.Pull would re-raise a Goexit in whoever resumed g, another simulated
-			// goroutine or the driver. So g parks here instead, as if it had yielded, and
-			// transferLocked ends the coroutine later with stop on a spare goroutine, which
-			// the re-raised Goexit then ends.
-			g.zombie = true
-			g.yield(struct{}{})
+		c := g.c
+		g.c, g.slot = nil, nil
+		if returned {
+			// The body returns: its coroutine runs the goroutine parked in it, which
+			// passes the token on to n.cur.
+			return
 		}
+		// iter.Pull would re-raise a Goexit in the goroutine parked in c, if that one
+		// called next. So g parks in c instead, which runs that goroutine as a swap
+		// does; it passes the token on, and has a spare goroutine swap through c to let
+		// g's Goexit go on (that one ends with the re-raised Goexit, or returns).
+		n.zombies = append(n.zombies, c)
+		c.swap()
+		// Now on the spare goroutine's turn: the network is not g's to touch.
 	}()
 	g.fn()
 	returned = true
@@ -235,7 +263,8 @@ func (n *Network) nextLocked() *gor {
 		if n.panicked != nil || n.pollLocked() {
 			return nil
 		}
-		if n.events.len() == 0 {
+		src := n.events.next()
+		if src == inNone {
 			if n.limit == forever {
 				n.runErr = n.deadlockLocked()
 			} else if n.now < n.limit && !n.closed {
@@ -243,13 +272,13 @@ func (n *Network) nextLocked() *gor {
 			}
 			return nil
 		}
-		if n.events.peekAt() > n.limit {
+		if n.events.head(src).at > n.limit {
 			if n.now < n.limit {
 				n.setNowLocked(n.limit)
 			}
 			return nil
 		}
-		e := n.events.pop()
+		e := n.events.take(src)
 		if !n.liveLocked(&e) {
 			continue // stale: it must not even move the clock
 		}

@@ -286,3 +286,53 @@ func TestGoexitInGoroutine(t *testing.T) {
 	assert.Equal(t, 3*time.Second, n.Elapsed())
 	require.NoError(t, n.Close())
 }
+
+// TestManyGoroutinesTakeTurns: with many goroutines, the token goes straight from each to
+// the next due (one switch whatever the order), some end by returning and some by
+// runtime.Goexit in between, and every wakeup comes at its time; nothing leaks.
+func TestManyGoroutinesTakeTurns(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	n, err := simnet.New(simnet.Config{})
+	require.NoError(t, err)
+	clk := n.Clock()
+	type wake struct {
+		at time.Duration
+		id int
+	}
+	var log []wake
+	const count = 60
+	for i := range count {
+		n.Go("g"+strconv.Itoa(i), func() {
+			for k := range 1 + i%7 {
+				clk.Sleep(time.Duration((i*7919+k*104729)%13) * time.Millisecond)
+				log = append(log, wake{n.Elapsed(), i})
+				if i%5 == 0 && k == i%3 {
+					runtime.Goexit()
+				}
+			}
+		})
+	}
+	require.NoError(t, n.Run())
+	assert.Equal(t, 0, n.Goroutines())
+	for j := 1; j < len(log); j++ {
+		require.LessOrEqual(t, log[j-1].at, log[j].at, "wakeups in time order: %v", log[j-1:j+1])
+	}
+	// Replaying the schedule by hand: each goroutine's wakeups at the sums of its sleeps.
+	want := map[int][]time.Duration{}
+	for i := range count {
+		var at time.Duration
+		for k := range 1 + i%7 {
+			at += time.Duration((i*7919+k*104729)%13) * time.Millisecond
+			want[i] = append(want[i], at)
+			if i%5 == 0 && k == i%3 {
+				break
+			}
+		}
+	}
+	got := map[int][]time.Duration{}
+	for _, w := range log {
+		got[w.id] = append(got[w.id], w.at)
+	}
+	assert.Equal(t, want, got)
+	require.NoError(t, n.Close())
+}

@@ -175,7 +175,7 @@ func (n *Network) stCallLocked(fn func()) {
 func (n *Network) stArmLocked() {
 	st := n.st
 	for n.events.len() > 0 {
-		if e := n.events.peek(); !n.stStaleLocked(&e) {
+		if e := n.events.peek(); !n.stStaleLocked(e) {
 			break
 		}
 		e := n.events.pop()
@@ -327,14 +327,6 @@ func (c *Conn) stWakeLocked() {
 		close(c.wake)
 		c.wake = nil
 	}
-}
-
-// peek returns the next event without removing it; the queue must not be empty.
-func (q *eventQueue) peek() event {
-	if q.n > 0 && (len(q.heap) == 0 || q.heap[0].at > q.fifo[q.head].at) {
-		return q.fifo[q.head]
-	}
-	return q.heap[0]
 }
 
 // stSleepContext is Clock.SleepContext in synctest mode.
