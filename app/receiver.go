@@ -74,7 +74,8 @@ func (r *Receiver) Run(ctx context.Context) error {
 	}
 	read := readerOf(r.Conn)
 	var sampler logSampler
-	for ctx.Err() == nil {
+	cancellable := ctx.Done() != nil // nil: never done, no need to ask
+	for !cancellable || ctx.Err() == nil {
 		n, src, err := read(buf)
 		malformed := false
 		switch {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dist-example/dist-example/transport"
 )
@@ -243,4 +245,33 @@ func TestSenderBatchesStopOnCancel(t *testing.T) {
 	sent, err := s.Run(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(128), sent, "the batch under way completes, no further one starts")
+}
+
+// TestUntilAsTimeArithmetic checks until against start.Add(off).Sub(now) for times with
+// and without monotonic readings, near the edges of Duration's range and at random.
+func TestUntilAsTimeArithmetic(t *testing.T) {
+	check := func(start time.Time, off time.Duration, now time.Time) {
+		t.Helper()
+		if got, want := until(start, off, now), start.Add(off).Sub(now); got != want {
+			t.Fatalf("until(%v, %v, %v) = %v, want %v", start, off, now, got, want)
+		}
+	}
+	mono := time.Now()
+	offs := []time.Duration{0, 1, time.Millisecond, time.Second, math.MaxInt64, math.MaxInt64 - 1, math.MinInt64, -1}
+	gaps := []time.Duration{0, 1, -1, time.Second - 1, -time.Second + 1, time.Hour, -time.Hour, math.MaxInt64, math.MinInt64}
+	for _, start := range []time.Time{epoch, mono, mono.Round(0), {}, time.Unix(1<<40, 999_999_999), epoch.In(time.FixedZone("x", 3600))} {
+		for _, off := range offs {
+			for _, gap := range gaps {
+				check(start, off, start.Add(gap))
+				check(start, off, start.Add(gap).Round(0))
+				check(start, off, start.AddDate(290, 0, 0).Add(gap))
+				check(start, off, start.AddDate(300, 0, 0).Add(gap))
+			}
+		}
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		start := epoch.Add(time.Duration(rapid.Int64().Draw(rt, "start")))
+		now := start.Add(time.Duration(rapid.Int64().Draw(rt, "gap"))).AddDate(rapid.IntRange(-400, 400).Draw(rt, "years"), 0, 0)
+		check(start, time.Duration(rapid.Int64().Draw(rt, "off")), now)
+	})
 }
