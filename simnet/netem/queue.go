@@ -1,18 +1,36 @@
 package netem
 
-// queue holds a link's packets: the tfifo (a binary min-heap on time to send, ties in
-// insertion order) and the immediate queue of packets reorder sent at once. Packets
-// live in a slab reused through a free list, and the heap moves only small entries,
-// so the steady state allocates nothing whatever the size of T.
+// queue holds a link's packets: the tfifo (ordered on time to send, ties in insertion
+// order) and the immediate queue of packets reorder sent at once. Packets live in a slab
+// reused through a free list, and the tfifo moves only small entries, so the steady
+// state allocates nothing whatever the size of T.
+//
+// The tfifo is a sorted array while it holds at most sortedMax entries (a link with a
+// few packets in flight, as most are: an insertion near the end, a pop from the front,
+// about one unpredictable branch per packet), and a binary min-heap beyond (thousands
+// in flight). A sorted array is a valid heap, so growing into a heap costs nothing;
+// shrinking back to sortedMin entries sorts them. Both give out the same order: the
+// least (key, insertion order) first.
 type queue[T any] struct {
 	slab []Packet[T]
-	ords []uint64 // insertion order of the packet in each slab slot, the heap's tie-break
+	ords []uint64 // insertion order of the packet in each slab slot, the tie-break
 	free []int32
-	heap []entry
+	heap []entry // the tfifo: sorted from lo on while !big, a heap (lo 0) while big
+	lo   int
+	big  bool
 	imm  []int32 // a stack: the kernel puts these at the head of its queue
 	ord  uint64  // insertion counter
-	tmax int64   // the largest key in heap; valid while heap is not empty
+	tmax int64   // the largest key in the tfifo; valid while it is not empty
 }
+
+// The sizes at which the tfifo becomes a heap (above sortedMax) and a sorted array
+// again (at sortedMin), and the room it starts with, so that the sorted array's front,
+// which moves up as packets leave, is moved back down only every few dozen pushes.
+const (
+	sortedMax  = 16
+	sortedMin  = 4
+	tfifoStart = 64
+)
 
 // entry is kept to 16 bytes: the tie-break lives in ords, read only when keys are equal.
 type entry struct {
@@ -24,7 +42,9 @@ func (q *queue[T]) less(a, b entry) bool {
 	return a.key < b.key || a.key == b.key && q.ords[a.idx] < q.ords[b.idx]
 }
 
-func (q *queue[T]) len() int { return len(q.heap) + len(q.imm) }
+func (q *queue[T]) len() int { return q.tfifoLen() + len(q.imm) }
+
+func (q *queue[T]) tfifoLen() int { return len(q.heap) - q.lo }
 
 func (q *queue[T]) store(p *Packet[T]) int32 {
 	if n := len(q.free); n > 0 {
@@ -51,13 +71,36 @@ func (q *queue[T]) take(i int32, dst *Packet[T]) {
 
 // push inserts p into the tfifo with time to send key, and returns its slab slot.
 func (q *queue[T]) push(key int64, p *Packet[T]) int32 {
-	if len(q.heap) == 0 || key > q.tmax {
+	if q.tfifoLen() == 0 || key > q.tmax {
 		q.tmax = key
 	}
 	e := entry{key: key, idx: q.store(p)}
+	if q.big {
+		h := append(q.heap, e)
+		q.siftUp(h, len(h)-1, e)
+		q.heap = h
+		return e.idx
+	}
+	if len(q.heap) == cap(q.heap) {
+		if q.lo > 0 { // move the entries back to the front of the array
+			q.heap = q.heap[:copy(q.heap, q.heap[q.lo:])]
+			q.lo = 0
+		} else if q.heap == nil {
+			q.heap = make([]entry, 0, tfifoStart)
+		}
+	}
 	h := append(q.heap, e)
-	q.siftUp(h, len(h)-1, e)
+	i := len(h) - 1
+	for i > q.lo && q.less(e, h[i-1]) {
+		h[i] = h[i-1]
+		i--
+	}
+	h[i] = e
 	q.heap = h
+	if len(h)-q.lo > sortedMax {
+		q.heap = h[:copy(h, h[q.lo:])] // sorted from index 0: a heap
+		q.lo, q.big = 0, true
+	}
 	return e.idx
 }
 
@@ -76,22 +119,47 @@ func (q *queue[T]) siftUp(h []entry, i int, e entry) {
 
 // head returns the tfifo's earliest entry.
 func (q *queue[T]) head() (entry, bool) {
-	if len(q.heap) == 0 {
+	if q.lo == len(q.heap) {
 		return entry{}, false
 	}
-	return q.heap[0], true
+	return q.heap[q.lo], true
 }
 
 // pop moves the tfifo's earliest packet into *dst; the heap must not be empty.
 func (q *queue[T]) pop(dst *Packet[T]) { q.take(q.popIdx(), dst) }
 
 // popIdx removes the tfifo's earliest entry and returns its slab slot, which the caller
-// must free with take; the heap must not be empty.
+// must free with take; the tfifo must not be empty.
+func (q *queue[T]) popIdx() int32 {
+	if !q.big {
+		top := q.heap[q.lo]
+		q.lo++
+		if q.lo == len(q.heap) {
+			q.heap, q.lo = q.heap[:0], 0
+		}
+		return top.idx
+	}
+	idx := q.popHeap()
+	if len(q.heap) <= sortedMin {
+		h := q.heap // a few entries: insertion sort
+		for i := 1; i < len(h); i++ {
+			e, j := h[i], i
+			for ; j > 0 && q.less(e, h[j-1]); j-- {
+				h[j] = h[j-1]
+			}
+			h[j] = e
+		}
+		q.big = false
+	}
+	return idx
+}
+
+// popHeap is popIdx on the heap.
 // It moves the hole at the root down to a leaf along the smaller children, one
 // comparison per level, then lets the last entry rise from there (Floyd's variant):
 // the last entry belongs near the bottom, so this halves the comparisons of a plain
 // sift-down. The descent picks each child without a branch (see first).
-func (q *queue[T]) popIdx() int32 {
+func (q *queue[T]) popHeap() int32 {
 	h := q.heap
 	top := h[0]
 	n := len(h) - 1
@@ -161,7 +229,7 @@ func (q *queue[T]) last() (int64, bool) {
 	if len(q.imm) > 0 {
 		t, ok = int64(q.immTail().Due), true
 	}
-	if len(q.heap) > 0 && (!ok || q.tmax > t) {
+	if q.tfifoLen() > 0 && (!ok || q.tmax > t) {
 		t, ok = q.tmax, true
 	}
 	return t, ok

@@ -9,38 +9,76 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The tfifo gives packets out in order of time to send, ties in insertion order (the
-// kernel's tfifo_enqueue), whatever the interleaving of pushes and pops. Keys come from
-// a small range so that ties are common and the tie-break is exercised.
+// queueModel drives a queue alongside the order it must give packets out in: time to
+// send, ties in insertion order (the kernel's tfifo_enqueue).
+type queueModel struct {
+	q     queue[int]
+	model []queueItem
+	ord   int
+}
+
+type queueItem struct {
+	key int64
+	ord int
+}
+
+func (m *queueModel) push(key int64) {
+	m.q.push(key, &Packet[int]{Meta: m.ord})
+	m.model = append(m.model, queueItem{key, m.ord})
+	slices.SortStableFunc(m.model, func(a, b queueItem) int { return cmp.Compare(a.key, b.key) })
+	m.ord++
+}
+
+func (m *queueModel) pop(t require.TestingT) {
+	e, ok := m.q.head()
+	require.True(t, ok)
+	require.Equal(t, m.model[0].key, e.key, "head")
+	var p Packet[int]
+	m.q.pop(&p)
+	require.Equal(t, m.model[0].ord, p.Meta, "popped out of order")
+	m.model = m.model[1:]
+}
+
+// The tfifo gives packets out in order whatever the interleaving of pushes and pops.
+// Keys come from a small range so that ties are common and the tie-break is exercised.
 func TestQueueOrder(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		type item struct {
-			key int64
-			ord int
-		}
-		var q queue[int]
-		var model []item // what the queue holds, in the order it must give it out
-		ord := 0
+		var m queueModel
 		for range rapid.IntRange(1, 300).Draw(rt, "ops") {
-			if len(model) > 0 && rapid.IntRange(0, 2).Draw(rt, "op") == 0 {
-				var p Packet[int]
-				q.pop(&p)
-				require.Equal(rt, model[0].ord, p.Meta, "popped out of order")
-				model = model[1:]
+			if len(m.model) > 0 && rapid.IntRange(0, 2).Draw(rt, "op") == 0 {
+				m.pop(rt)
 				continue
 			}
-			key := rapid.Int64Range(-3, 12).Draw(rt, "key")
-			q.push(key, &Packet[int]{Meta: ord})
-			model = append(model, item{key, ord})
-			slices.SortStableFunc(model, func(a, b item) int { return cmp.Compare(a.key, b.key) })
-			ord++
+			m.push(rapid.Int64Range(-3, 12).Draw(rt, "key"))
 		}
-		for len(model) > 0 {
-			var p Packet[int]
-			q.pop(&p)
-			require.Equal(rt, model[0].ord, p.Meta, "popped out of order")
-			model = model[1:]
+		for len(m.model) > 0 {
+			m.pop(rt)
 		}
-		require.Zero(rt, q.len())
+		require.Zero(rt, m.q.len())
+	})
+}
+
+// TestQueueAcrossSizes moves the tfifo back and forth across the sizes where it turns
+// from a sorted array into a heap and back, checking the order, the length and the
+// latest time against the model.
+func TestQueueAcrossSizes(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		var m queueModel
+		for range rapid.IntRange(1, 12).Draw(rt, "swings") {
+			target := rapid.IntRange(0, 3*sortedMax).Draw(rt, "size")
+			for len(m.model) < target {
+				m.push(rapid.Int64Range(0, 40).Draw(rt, "key"))
+				require.Equal(rt, len(m.model), m.q.len())
+			}
+			for len(m.model) > target {
+				m.pop(rt)
+				require.Equal(rt, len(m.model), m.q.len())
+			}
+			if len(m.model) > 0 {
+				last, ok := m.q.last()
+				require.True(rt, ok)
+				require.Equal(rt, slices.MaxFunc(m.model, func(a, b queueItem) int { return cmp.Compare(a.key, b.key) }).key, last, "last")
+			}
+		}
 	})
 }
