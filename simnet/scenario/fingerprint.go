@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
 
@@ -85,4 +86,88 @@ func putAddr(dst *[4]byte, a netip.Addr) {
 		return
 	}
 	*dst = [4]byte{}
+}
+
+// hashChunk is how many encoded bytes the sink gathers before handing them to the hash.
+const hashChunk = 128 << 10
+
+// hashBufs is how many chunks a run's hasher holds at most: one being filled, the rest
+// queued for or being hashed.
+const hashBufs = 4
+
+// hasher is the fingerprint's SHA-256, fed in chunks. From the second chunk on, the chunks
+// are hashed in order on a goroutine of their own, so that with a second P (sim's
+// GOMAXPROCS) the hashing runs beside the simulation; with one P it runs when the
+// simulation waits for a free chunk, at the same cost. A short run starts no goroutine.
+type hasher struct {
+	buf  []byte      // the chunk being filled
+	full chan []byte // filled chunks, hashed in order by hashChunks; nil until the first
+	free chan []byte // hashed chunks, to fill again
+	bufs int         // chunks made
+	sum  chan []byte // hashChunks' digest, once full is closed
+	done []byte      // the digest, once made
+}
+
+func newHasher() *hasher { return &hasher{buf: make([]byte, 0, hashChunk+256), bufs: 1} }
+
+// append appends r's encoding to the bytes to hash.
+func (h *hasher) append(r *record.Record) {
+	h.buf = appendRecord(h.buf, r)
+	if len(h.buf) >= hashChunk {
+		h.flush()
+	}
+}
+
+// flush hands the chunk being filled to the hashing goroutine, starting it on the first.
+func (h *hasher) flush() {
+	if h.full == nil {
+		h.full, h.free, h.sum = make(chan []byte, hashBufs), make(chan []byte, hashBufs), make(chan []byte, 1)
+		go hashChunks(h.full, h.free, h.sum)
+	}
+	h.full <- h.buf
+	select {
+	case h.buf = <-h.free:
+	default:
+		if h.bufs < hashBufs {
+			h.bufs++
+			h.buf = make([]byte, 0, hashChunk+256)
+		} else {
+			h.buf = <-h.free
+		}
+	}
+}
+
+// hashChunks hashes the chunks of full in order, handing each back on free, and when
+// full is closed sends the digest on sum.
+func hashChunks(full <-chan []byte, free chan<- []byte, sum chan<- []byte) {
+	d := sha256.New()
+	for b := range full {
+		d.Write(b)
+		free <- b[:0]
+	}
+	sum <- d.Sum(nil)
+}
+
+// digest is the SHA-256 of everything appended; nothing may be appended after it.
+func (h *hasher) digest() []byte {
+	switch {
+	case h.done != nil:
+	case h.full == nil:
+		s := sha256.Sum256(h.buf)
+		h.done = s[:]
+	default:
+		h.full <- h.buf
+		close(h.full)
+		h.full = nil
+		h.done = <-h.sum
+	}
+	return h.done
+}
+
+// close stops the hashing goroutine of a run that ends without a digest.
+func (h *hasher) close() {
+	if h.full != nil {
+		close(h.full)
+		h.full = nil
+	}
 }

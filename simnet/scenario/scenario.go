@@ -168,6 +168,7 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &run{cfg: cfg, res: &Result{}}
 	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
+	defer r.sink.close()
 	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: cfg.Observe})
 	if err != nil {
 		return nil, err

@@ -1,9 +1,7 @@
 package scenario
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"net/netip"
 
 	"github.com/dist-example/dist-example/simnet"
@@ -56,8 +54,7 @@ type delivery struct {
 // datagram a queued/lost/limit/partition event belongs to is the one being written (see
 // begin/end), and a delivery names its copy by the link's sequence number.
 type sink struct {
-	h      hash.Hash
-	enc    []byte // encoded events not yet hashed
+	h      *hasher // of every event's encoding
 	events int
 
 	src, dst  [4]byte // the data link's hosts
@@ -83,16 +80,13 @@ type datagram struct {
 	copies uint8 // copies delivered (saturating)
 }
 
-// hashChunk is how many encoded bytes the sink gathers before feeding the hash.
-const hashChunk = 32 << 10
-
 // maxPrealloc bounds the datagrams a sink makes room for up front.
 const maxPrealloc = 1 << 22
 
 // newSink returns a sink; expect, if positive, is how many datagrams the sender will
 // write, so that the per-datagram tables are allocated once.
 func newSink(expect int) *sink {
-	s := &sink{h: sha256.New(), enc: make([]byte, 0, hashChunk+256), cur: -1, maxIdx: -1}
+	s := &sink{h: newHasher(), cur: -1, maxIdx: -1}
 	if expect = min(expect, maxPrealloc); expect > 0 {
 		s.dgs = make([]datagram, 0, expect)
 		s.bySeq = make([]int32, 0, expect+expect/16) // room for a few duplicates
@@ -113,11 +107,7 @@ func (s *sink) attach(n *simnet.Network) error { return record.Attach(n, s.recor
 // record is the simulator's internal observer.
 func (s *sink) record(r *record.Record) {
 	s.events++
-	s.enc = appendRecord(s.enc, r)
-	if len(s.enc) >= hashChunk {
-		s.h.Write(s.enc)
-		s.enc = s.enc[:0]
-	}
+	s.h.append(r)
 	if r.Src != s.src || r.Dst != s.dst || !s.following {
 		return
 	}
@@ -139,11 +129,11 @@ func (s *sink) record(r *record.Record) {
 
 // fingerprint is the first 16 hex digits of the SHA-256 of every event's encoding.
 func (s *sink) fingerprint() string {
-	s.h.Write(s.enc)
-	s.enc = s.enc[:0]
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(s.h.Sum(sum[:0])[:8])
+	return hex.EncodeToString(s.h.digest()[:8])
 }
+
+// close ends the sink's work of a run that may end without a fingerprint.
+func (s *sink) close() { s.h.close() }
 
 // begin and end bracket a sender WriteTo of number n; ok says whether it succeeded.
 func (s *sink) begin(n int64) { s.writing, s.curN, s.cur = true, n, -1 }
