@@ -133,3 +133,18 @@ func TestAfterFuncPanicPropagates(t *testing.T) {
 	require.NotNil(t, got)
 	assert.Contains(t, got.(error).Error(), "AfterFunc panicked: timer broke")
 }
+
+// TestClockNowIsEpochPlusElapsed: Now is exactly Epoch.Add(Elapsed()) (same wall, ext and
+// location, so == holds), at nanosecond, second and hour boundaries and far in the future.
+func TestClockNowIsEpochPlusElapsed(t *testing.T) {
+	n := newNet(t, simnet.Config{})
+	clk := n.Clock()
+	for _, at := range []time.Duration{0, 1, 999_999_999, time.Second, time.Second + 1, 36*time.Hour + 7,
+		100_000 * time.Hour, 1 << 62, 1<<63 - 2} {
+		require.NoError(t, n.RunUntil(at))
+		require.Equal(t, at, n.Elapsed())
+		got, want := clk.Now(), simnet.Epoch.Add(at)
+		assert.True(t, got == want, "at %v: Now %v, Epoch.Add %v", at, got, want)
+		assert.Equal(t, want.String(), got.String())
+	}
+}

@@ -260,8 +260,15 @@ func (n *Network) removeLiveLocked(g *gor) {
 // which it returns, or until the run must stop, when it returns nil (the driver).
 func (n *Network) nextLocked() *gor {
 	for {
-		if n.panicked != nil || n.pollLocked() {
+		if n.panicked != nil {
 			return nil
+		}
+		if o := &n.outside; o.interrupt.Load() || len(o.sleepers) > 0 {
+			if n.pollLocked() {
+				return nil
+			}
+		} else {
+			o.events++ // what pollLocked counts
 		}
 		src := n.events.next()
 		if src == inNone {
@@ -279,27 +286,58 @@ func (n *Network) nextLocked() *gor {
 			return nil
 		}
 		e := n.events.take(src)
-		if !n.liveLocked(&e) {
-			continue // stale: it must not even move the clock
-		}
-		if e.at > n.now {
-			n.setNowLocked(e.at)
-		}
+		// liveLocked's checks, by kind, then what the event does; a stale event must not
+		// even move the clock.
 		switch e.kind() {
-		case evResume, evDeadline:
+		case evResume:
 			g := e.g()
-			if g.state == gNew && n.closed {
+			if g.state == gBlocked && g.tok == e.tok {
+				n.advanceLocked(e.at)
+				g.state = gRunning
+				return g
+			}
+			if g.state != gNew {
+				continue
+			}
+			n.advanceLocked(e.at)
+			if n.closed {
 				g.state = gDone
 				n.removeLiveLocked(g)
 				continue
 			}
 			g.state = gRunning
 			return g
+		case evDeadline:
+			g := e.g()
+			if g.armed && g.armedAt == e.at {
+				g.armed = false
+			}
+			if g.state != gBlocked || !g.hasUntil || g.until != e.at {
+				continue
+			}
+			n.advanceLocked(e.at)
+			g.state = gRunning
+			return g
 		case evLink:
+			if n.closed || e.tok != e.l().tok {
+				continue
+			}
+			n.advanceLocked(e.at)
 			n.fireLinkLocked(e.l())
-		case evFunc, evTimer:
+		default:
+			if !n.liveLocked(&e) {
+				continue
+			}
+			n.advanceLocked(e.at)
 			n.callLocked(e.fn())
 		}
+	}
+}
+
+// advanceLocked moves the clock to the time of the event being run, if later.
+func (n *Network) advanceLocked(at time.Duration) {
+	if at > n.now {
+		n.setNowLocked(at)
 	}
 }
 
