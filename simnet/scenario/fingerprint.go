@@ -88,8 +88,10 @@ func putAddr(dst *[4]byte, a netip.Addr) {
 	*dst = [4]byte{}
 }
 
-// hashChunk is how many encoded bytes the sink gathers before handing them to the hash.
-const hashChunk = 128 << 10
+// hashChunk is how many encoded bytes the sink gathers before handing them to the hash:
+// large enough that handing over costs nothing, small enough that the chunks of a run
+// (up to hashBufs) stay in the cache and touch few fresh pages.
+const hashChunk = 64 << 10
 
 // hashBufs is how many chunks a run's hasher holds at most: one being filled, the rest
 // queued for or being hashed.

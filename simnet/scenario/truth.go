@@ -65,7 +65,8 @@ type sink struct {
 	cur     int32 // its datagram, -1 until its first event
 
 	dgs    []datagram // by send index
-	bySeq  []int32    // per link sequence number: the datagram, -1 if unknown
+	nums   nums       // the number each datagram carried
+	bySeq  seqs       // the datagram of each copy on the link, by sequence number
 	fifo   []delivery
 	head   int
 	maxIdx int32 // highest datagram delivered so far, -1 before any
@@ -73,12 +74,14 @@ type sink struct {
 	t Truth
 }
 
-// datagram is what the sink knows of one datagram the sender wrote.
-type datagram struct {
-	num    int64 // the number it carried
-	fate   uint8 // what happened to its first copy
-	copies uint8 // copies delivered (saturating)
-}
+// datagram is what the sink knows of one datagram the sender wrote (besides its number,
+// in nums): what happened to its first copy, and whether a copy was delivered.
+type datagram uint8
+
+// delivered is the bit of a datagram with a copy delivered; the bits below are its fate.
+const delivered datagram = 1 << 7
+
+func (d datagram) fate() uint8 { return uint8(d &^ delivered) }
 
 // maxPrealloc bounds the datagrams a sink makes room for up front.
 const maxPrealloc = 1 << 22
@@ -89,13 +92,12 @@ func newSink(expect int) *sink {
 	s := &sink{h: newHasher(), cur: -1, maxIdx: -1}
 	if expect = min(expect, maxPrealloc); expect > 0 {
 		s.dgs = make([]datagram, 0, expect)
-		s.bySeq = make([]int32, 0, expect+expect/16) // room for a few duplicates
 	}
 	return s
 }
 
 // num is the number datagram idx carried.
-func (s *sink) num(idx int32) int64 { return s.dgs[idx].num }
+func (s *sink) num(idx int32) int64 { return s.nums.of(idx) }
 
 // follow makes the sink work out the ground truth of the link from src to dst.
 func (s *sink) follow(src, dst netip.Addr) { s.src, s.dst, s.following = src.As4(), dst.As4(), true }
@@ -147,7 +149,8 @@ func (s *sink) end(ok bool) {
 
 func (s *sink) newDatagram() int32 {
 	s.cur = int32(len(s.dgs))
-	s.dgs = append(s.dgs, datagram{num: s.curN})
+	s.dgs = append(s.dgs, 0)
+	s.nums.add(s.cur, s.curN)
 	s.t.Sent++
 	return s.cur
 }
@@ -161,36 +164,31 @@ func (s *sink) enqueued(r *record.Record, fate uint8) {
 		idx = s.newDatagram()
 	}
 	if fate == fateQueued || fate == fateLost || fate == fateLimit { // a copy on the link: it has a Seq
-		for uint64(len(s.bySeq)) <= r.Seq {
-			s.bySeq = append(s.bySeq, -1)
-		}
-		s.bySeq[r.Seq] = idx
+		s.bySeq.set(r.Seq, idx)
 	}
 	if r.Flags&record.Dup == 0 {
-		s.dgs[idx].fate = fate
+		s.dgs[idx] = s.dgs[idx]&delivered | datagram(fate)
 	}
 }
 
 func (s *sink) delivered(seq uint64, corrupt bool) {
-	if seq >= uint64(len(s.bySeq)) || s.bySeq[seq] < 0 {
+	idx, ok := s.bySeq.get(seq)
+	if !ok {
 		return
 	}
-	idx := s.bySeq[seq]
 	s.t.Copies++
 	if corrupt {
 		s.t.Corrupted++
 	}
 	d := &s.dgs[idx]
-	if d.copies == 0 {
+	if *d&delivered == 0 {
+		*d |= delivered
 		s.t.Delivered++
 		if idx < s.maxIdx {
 			s.t.Reordered++
 		}
 	} else {
 		s.t.Extra++
-	}
-	if d.copies < 255 {
-		d.copies++
 	}
 	s.maxIdx = max(s.maxIdx, idx)
 	if s.head > 0 && s.head == len(s.fifo) {
@@ -214,7 +212,7 @@ func (s *sink) truth() Truth {
 	t := s.t
 	first, last := -1, -1
 	for i := range s.dgs {
-		if s.dgs[i].copies > 0 {
+		if s.dgs[i]&delivered != 0 {
 			if first < 0 {
 				first = i
 			}
@@ -222,14 +220,14 @@ func (s *sink) truth() Truth {
 		}
 	}
 	for i := range s.dgs {
-		if s.dgs[i].copies > 0 {
+		if s.dgs[i]&delivered != 0 {
 			continue
 		}
 		t.Undelivered++
 		if i < first || i > last || first < 0 {
 			t.Edge++
 		}
-		switch s.dgs[i].fate {
+		switch s.dgs[i].fate() {
 		case fateLost:
 			t.ByLoss++
 		case fateLimit:
