@@ -70,11 +70,13 @@ func (c *caller) forget() { c.sps, c.next = [4]uintptr{}, 0 }
 // isCalling reports whether the goroutine calling a blocking method, whose frame is at
 // stack address sp, is c's.
 func (c *caller) isCalling(sp uintptr) bool {
-	for _, s := range c.sps {
-		if s == sp {
-			return true
-		}
+	if c.sps[0] == sp || c.sps[1] == sp || c.sps[2] == sp || c.sps[3] == sp {
+		return true
 	}
+	return c.isCallingSlow(sp)
+}
+
+func (c *caller) isCallingSlow(sp uintptr) bool {
 	if goid() != c.goid {
 		return false
 	}

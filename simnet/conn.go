@@ -143,7 +143,9 @@ func (c *Conn) passOnLocked() {
 
 func (c *Conn) wakeReaderLocked() {
 	g := c.readers[0]
-	copy(c.readers, c.readers[1:])
+	if len(c.readers) > 1 {
+		copy(c.readers, c.readers[1:])
+	}
 	c.readers[len(c.readers)-1] = nil
 	c.readers = c.readers[:len(c.readers)-1]
 	c.n.wakeLocked(g)

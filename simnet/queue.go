@@ -76,19 +76,24 @@ func (r *ring) last() *event { return &r.buf[(r.head+r.n-1)&(len(r.buf)-1)] }
 
 func (r *ring) put(e event) {
 	if r.n == len(r.buf) {
-		b := make([]event, max(64, 2*len(r.buf)))
-		for i := 0; i < r.n; i++ {
-			b[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
-		}
-		r.buf, r.head = b, 0
+		r.grow()
 	}
 	r.buf[(r.head+r.n)&(len(r.buf)-1)] = e
 	r.n++
 }
 
+//go:noinline
+func (r *ring) grow() {
+	b := make([]event, max(64, 2*len(r.buf)))
+	for i := 0; i < r.n; i++ {
+		b[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = b, 0
+}
+
 func (r *ring) take() event {
 	e := r.buf[r.head]
-	r.buf[r.head] = event{} // drop references so closures and goroutines can be collected
+	r.buf[r.head].p = nil // drop the reference so closures and goroutines can be collected
 	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.n--
 	return e
@@ -98,14 +103,19 @@ func (q *eventQueue) len() int { return len(q.heap) + q.fifo.n + q.lane.n }
 
 // push adds e; now is the current virtual time.
 func (q *eventQueue) push(e event, now time.Duration) {
-	switch {
-	case e.at <= now:
+	if e.at <= now {
 		q.fifo.put(e)
-	case q.lane.n == 0 || e.at >= q.lane.last().at:
-		q.lane.put(e) // equal times: e has the larger sequence number
-	default:
-		q.heap.push(e)
+		return
 	}
+	q.pushLater(e)
+}
+
+func (q *eventQueue) pushLater(e event) {
+	if q.lane.n == 0 || e.at >= q.lane.last().at {
+		q.lane.put(e) // equal times: e has the larger sequence number
+		return
+	}
+	q.heap.push(e)
 }
 
 // The parts of an eventQueue, as next names them.
@@ -118,6 +128,18 @@ const (
 
 // next says which part holds the next event, inNone if the queue is empty.
 func (q *eventQueue) next() int {
+	if q.fifo.n > 0 {
+		// Most often the FIFO's head, due now: the others' heads are later, or else one
+		// pushed before time reached now comes first.
+		f := &q.fifo.buf[q.fifo.head]
+		if (len(q.heap) == 0 || q.heap[0].at > f.at) && (q.lane.n == 0 || q.lane.buf[q.lane.head].at > f.at) {
+			return inFIFO
+		}
+	}
+	return q.nextSlow()
+}
+
+func (q *eventQueue) nextSlow() int {
 	src := inNone
 	var best *event
 	if q.fifo.n > 0 {

@@ -90,6 +90,12 @@ func (n *Network) Go(name string, fn func()) {
 func (n *Network) pushLocked(e event) {
 	n.seq++
 	e.key |= n.seq << kindBits
+	if f := &n.events.fifo; e.at <= n.now && f.n < len(f.buf) && n.st == nil {
+		// The common case, inline: due now, into the FIFO, which has room.
+		f.buf[(f.head+f.n)&(len(f.buf)-1)] = e
+		f.n++
+		return
+	}
 	n.events.push(e, n.now)
 	if n.st != nil {
 		n.stPushed(e.at)
@@ -113,7 +119,9 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 	}
 	var probe byte // its address moves only if the stack does
 	mark := uintptr(unsafe.Pointer(&probe))
-	n.switchLocked(g)
+	if n.cur = n.nextLocked(); n.cur != g { // switchLocked, inline
+		n.transferLocked(g)
+	}
 	if uintptr(unsafe.Pointer(&probe)) != mark {
 		g.self.forget() // the stack moved while g was parked
 	}
@@ -285,7 +293,12 @@ func (n *Network) nextLocked() *gor {
 			}
 			return nil
 		}
-		e := n.events.take(src)
+		var e event
+		if src == inFIFO {
+			e = n.events.fifo.take()
+		} else {
+			e = n.events.take(src)
+		}
 		// liveLocked's checks, by kind, then what the event does; a stale event must not
 		// even move the clock.
 		switch e.kind() {
@@ -504,7 +517,11 @@ func (n *Network) describeWaitLocked(g *gor) string {
 // Close relies on this so that every simulated goroutine ends without leaking.
 func (n *Network) exitIfClosedLocked() {
 	if n.closed {
-		n.mu.Unlock()
-		runtime.Goexit()
+		n.exitClosedLocked()
 	}
+}
+
+func (n *Network) exitClosedLocked() {
+	n.mu.Unlock()
+	runtime.Goexit()
 }
