@@ -23,6 +23,9 @@ type tracer struct {
 	observe func(Event)
 	rec     record.Observer
 	r       record.Record // rec's argument, reused: handing it over allocates nothing
+	recLink *link         // the link of the last record, whose addresses are:
+	recSrc  [4]byte
+	recDst  [4]byte
 	buf     []byte
 }
 
@@ -104,9 +107,18 @@ func (t *tracer) recordLink(now time.Duration, l *link, kind EventKind, p *netem
 	if p.Reordered {
 		f |= record.Reordered
 	}
-	t.r = record.Record{At: int64(now), Due: int64(due), Seq: p.Seq, Len: uint32(len(p.Data)),
-		Src: l.src.addr.As4(), Dst: l.dst.addr.As4(), Port: p.Meta.dstPort, Kind: uint8(kind), Flags: f}
-	t.rec(&t.r)
+	if l != t.recLink {
+		t.recLink, t.recSrc, t.recDst = l, l.src.addr.As4(), l.dst.addr.As4()
+	}
+	// Field by field: a composite literal is built on the stack and copied, and the
+	// copy's wide loads stall on its fresh narrow stores.
+	r := &t.r
+	r.At, r.Due, r.Seq, r.Len = int64(now), int64(due), p.Seq, uint32(len(p.Data))
+	r.Src, r.Dst, r.Port, r.Kind, r.Flags = t.recSrc, t.recDst, p.Meta.dstPort, uint8(kind), f
+	if r.Detail != "" {
+		r.Detail = ""
+	}
+	t.rec(r)
 }
 
 // recordOf hands rec the record of ev, an event made for the text trace and Observe.

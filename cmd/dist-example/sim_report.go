@@ -16,6 +16,9 @@ import (
 	"github.com/dist-example/dist-example/simnet/scenario"
 )
 
+// progressEvery is how often sim shows the summaries made since it last did.
+const progressEvery = 100 * time.Millisecond
+
 // simStream runs the send/recv scenario and writes its report to w.
 func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	page, w := newHTMLPage(o, w)
@@ -23,9 +26,18 @@ func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	simHeader(o, w)
 	cfg.OnSummary = summaryPrinter(w, o.format)
 	if f, ok := w.(interface{ Flush() error }); ok {
-		// Each summary is shown as it is made, so a long run shows its progress.
+		// A long run shows its progress: the first summary at once, then what has been
+		// made every progressEvery of wall time (a write per summary cost more than
+		// the rest of printing it).
 		print := cfg.OnSummary
-		cfg.OnSummary = func(s app.Summary) { print(s); _ = f.Flush() }
+		var last time.Time
+		cfg.OnSummary = func(s app.Summary) {
+			print(s)
+			if now := time.Now(); last.IsZero() || now.Sub(last) >= progressEvery {
+				_ = f.Flush()
+				last = now
+			}
+		}
 	}
 	var pc *pcapWriter
 	if o.files.pcap != nil {
