@@ -226,5 +226,11 @@ func summaryPrinter(w io.Writer, format string) func(app.Summary) {
 	if format == "json" {
 		return func(s app.Summary) { writeJSONLine(w, s) }
 	}
-	return func(s app.Summary) { fmt.Fprintln(w, s) }
+	// fmt.Fprintln(w, s) writes the same line, after copying s into an interface (an
+	// allocation per summary) and a trip through fmt.
+	var line []byte
+	return func(s app.Summary) {
+		line = append(append(line[:0], s.String()...), '\n')
+		_, _ = w.Write(line)
+	}
 }

@@ -18,9 +18,9 @@ type sendConn struct {
 	s *sink
 }
 
-var _ transport.PacketConn = sendConn{}
+var _ transport.PacketConn = (*sendConn)(nil)
 
-func (c sendConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+func (c *sendConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	n, err := app.ParseNumber(p)
 	if err != nil {
 		n = 0 // app's sender writes only numbers; anything else is followed as 0

@@ -308,7 +308,7 @@ func (r *run) sender(c *simnet.Conn) error {
 		r.sleepUntil(segStart)
 		if end > segStart {
 			count := int64((end-segStart-1)/cfg.SendInterval) + 1 // ceil, without overflow
-			s := &app.Sender{Conn: sendConn{Conn: c, s: r.sink}, Clock: r.clk, Dst: r.dst,
+			s := &app.Sender{Conn: &sendConn{Conn: c, s: r.sink}, Clock: r.clk, Dst: r.dst,
 				Interval: cfg.SendInterval, Count: count, Start: start}
 			sent, err := s.Run(context.Background())
 			r.res.Sent += sent
