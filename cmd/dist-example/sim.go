@@ -219,7 +219,7 @@ func defineSimFlags(fs *flag.FlagSet, skip ...string) *simFlags {
 	if !skipped("seed") {
 		f.seed = fs.Uint64("seed", 0, "the simulation's seed, `N` in 0..2^64-1 (default: a random one, printed first)")
 	}
-	f.duration = dur("duration", 30*time.Second, "virtual time the sender sends for, > 0 and <= 100000h; at most 10,000,000 datagrams (-duration/-send-interval, about 650 MB) and 100,000 summaries (-duration/-interval)")
+	f.duration = dur("duration", 30*time.Second, "virtual time the sender sends for, > 0 and <= 100000h; at most 10,000,000 datagrams (-duration/-send-interval, about 50 MB) and 100,000 summaries (-duration/-interval)")
 	f.sendIv = dur("send-interval", 10*time.Millisecond, "virtual time between datagrams (or ping probes), > 0")
 	f.interval = dur("interval", 5*time.Second, "receiver summary interval, > 0")
 	f.netem = str("netem", defaultNetem, "the link's impairments, as the `TEXT` after \"tc qdisc add dev DEV root netem\"")
