@@ -92,6 +92,9 @@ func newSink(expect int) *sink {
 	s := &sink{h: newHasher(), cur: -1, maxIdx: -1}
 	if expect = min(expect, maxPrealloc); expect > 0 {
 		s.dgs = make([]datagram, 0, expect)
+		// Two runs per duplicate: room for 3% duplicates, so that the runs are not
+		// copied as they grow (room that is never used is never touched).
+		s.bySeq.runs = make([]seqRun, 0, expect/16+16)
 	}
 	return s
 }
