@@ -177,20 +177,13 @@ func (l *Link[T]) Enqueue(now time.Duration, pkt Packet[T]) (orig Verdict, dupMa
 		l.drop(now, &pkt, EvLimitDrop)
 		return LimitDrop, false, 0
 	}
-	l.place(now, &pkt, header{seq: seq, corrupted: corrupted})
+	// The rest of what Enqueue sets goes into the queued copy, not into pkt before place
+	// copies it: the copy's wide loads would wait for those fresh narrow stores.
+	i := l.place(now, &pkt)
+	q := &l.q.slab[i]
+	q.Seq, q.CE, q.Duplicate, q.Corrupted = seq, false, false, corrupted
+	l.observeQueued(now, EvEnqueue, i)
 	return Queued, false, 0
-}
-
-// header is what Enqueue sets in a packet it takes in, besides the times place sets.
-// place writes it into the queued copy rather than into the packet before copying it:
-// the copy's wide loads would otherwise wait for those fresh narrow stores.
-type header struct {
-	seq                     uint64
-	ce, dup, corrupted, reo bool
-}
-
-func headerOf[T any](p *Packet[T]) header {
-	return header{seq: p.Seq, ce: p.CE, dup: p.Duplicate, corrupted: p.Corrupted}
 }
 
 // enqueueRare is the rest of Enqueue when duplicate or loss fired.
@@ -232,7 +225,7 @@ func (l *Link[T]) enqueueRare(now time.Duration, pkt *Packet[T], dupMade, lost b
 	if count == 2 {
 		dup = l.enqueueClone(now, &clone)
 	}
-	l.place(now, pkt, headerOf(pkt))
+	l.observeQueued(now, EvEnqueue, l.place(now, pkt))
 	return Queued, dupMade, dup
 }
 
@@ -248,7 +241,7 @@ func (l *Link[T]) enqueueClone(now time.Duration, p *Packet[T]) Verdict {
 		l.drop(now, p, EvLimitDrop)
 		return LimitDrop
 	}
-	l.place(now, p, headerOf(p))
+	l.observeQueued(now, EvEnqueue, l.place(now, p))
 	return Queued
 }
 
@@ -282,10 +275,10 @@ func (l *Link[T]) corruptData(b []byte) bool {
 }
 
 // place is the end of netem_enqueue: send at once (reorder) or compute the time to send.
-// The queued copy of p gets h, Sent, Due and Reordered.
-func (l *Link[T]) place(now time.Duration, p *Packet[T], h header) {
-	var i int32
-	due := now
+// It returns the slab slot of the queued copy of p, whose Sent, Due and Reordered it
+// sets; the caller shows it to the observer.
+func (l *Link[T]) place(now time.Duration, p *Packet[T]) (i int32) {
+	due, reordered := now, false
 	if l.gap == 0 || l.counter < l.gap-1 || uint32(l.prof.Reorder) < l.reorderCor.next(&l.rng) {
 		delay := l.prof.Delay.Nanoseconds()
 		if l.sigma != 0 {
@@ -307,14 +300,13 @@ func (l *Link[T]) place(now time.Duration, p *Packet[T], h header) {
 		i = l.q.push(tts, p)
 	} else {
 		l.counter = 0
-		h.reo = true
+		reordered = true
 		l.st.Reordered++
 		i = l.q.pushImm(p)
 	}
 	q := &l.q.slab[i]
-	q.Sent, q.Due, q.Seq = now, due, h.seq
-	q.CE, q.Duplicate, q.Corrupted, q.Reordered = h.ce, h.dup, h.corrupted, h.reo
-	l.observeQueued(now, EvEnqueue, i)
+	q.Sent, q.Due, q.Reordered = now, due, reordered
+	return i
 }
 
 // NextDue reports when the next packet may leave, taking slots into account, if any is

@@ -131,30 +131,19 @@ func (q *queue[T]) pop(dst *Packet[T]) { q.take(q.popIdx(), dst) }
 // popIdx removes the tfifo's earliest entry and returns its slab slot, which the caller
 // must free with take; the tfifo must not be empty.
 func (q *queue[T]) popIdx() int32 {
-	if !q.big {
-		top := q.heap[q.lo]
-		q.lo++
-		if q.lo == len(q.heap) {
-			q.heap, q.lo = q.heap[:0], 0
-		}
-		return top.idx
+	if q.big {
+		return q.popHeap()
 	}
-	idx := q.popHeap()
-	if len(q.heap) <= sortedMin {
-		h := q.heap // a few entries: insertion sort
-		for i := 1; i < len(h); i++ {
-			e, j := h[i], i
-			for ; j > 0 && q.less(e, h[j-1]); j-- {
-				h[j] = h[j-1]
-			}
-			h[j] = e
-		}
-		q.big = false
+	top := q.heap[q.lo]
+	q.lo++
+	if q.lo == len(q.heap) {
+		q.heap, q.lo = q.heap[:0], 0
 	}
-	return idx
+	return top.idx
 }
 
-// popHeap is popIdx on the heap.
+// popHeap is popIdx on the heap, which it turns back into a sorted array when it is
+// down to sortedMin entries.
 // It moves the hole at the root down to a leaf along the smaller children, one
 // comparison per level, then lets the last entry rise from there (Floyd's variant):
 // the last entry belongs near the bottom, so this halves the comparisons of a plain
@@ -177,6 +166,16 @@ func (q *queue[T]) popHeap() int32 {
 		q.siftUp(h, i, last)
 	}
 	q.heap = h
+	if n <= sortedMin { // a few entries: insertion sort
+		for i := 1; i < n; i++ {
+			e, j := h[i], i
+			for ; j > 0 && q.less(e, h[j-1]); j-- {
+				h[j] = h[j-1]
+			}
+			h[j] = e
+		}
+		q.big = false
+	}
 	return top.idx
 }
 
