@@ -209,9 +209,16 @@ func (c *Conn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if len(p) > MaxPayload {
 		return 0, c.opErr("write", addr, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(p)))
 	}
-	ip, port, name, err := destOf(addr)
-	if err != nil {
-		return 0, c.opErr("write", addr, err)
+	var ip [4]byte
+	var port uint16
+	var name string
+	if a, ok := addr.(*net.UDPAddr); ok && a != nil && len(a.IP) == net.IPv4len && a.Port > 0 && a.Port <= 65535 {
+		ip, port = [4]byte(a.IP), uint16(a.Port) // destOf's answer, without the call
+	} else {
+		var err error
+		if ip, port, name, err = destOf(addr); err != nil {
+			return 0, c.opErr("write", addr, err)
+		}
 	}
 	n.lock()
 	if c.closed != nil {

@@ -332,11 +332,15 @@ func (n *Network) nextLocked() *gor {
 			g.state = gRunning
 			return g
 		case evLink:
-			if n.closed || e.tok != e.l().tok {
+			l := e.l()
+			if n.closed || e.tok != l.tok {
 				continue
 			}
 			n.advanceLocked(e.at)
-			n.fireLinkLocked(e.l())
+			n.fireLinkLocked(l)
+			if g := n.takeLoneWakeupLocked(); g != nil {
+				return g
+			}
 		default:
 			if !n.liveLocked(&e) {
 				continue
@@ -345,6 +349,30 @@ func (n *Network) nextLocked() *gor {
 			n.callLocked(e.fn())
 		}
 	}
+}
+
+// takeLoneWakeupLocked is the loop's next turn when a link has just woken a reader and
+// nothing else is due: the wakeup is then the FIFO's only event and the next of the
+// queue, and it is taken (and counted) here, with the checks that apply to it, as the
+// loop would. Otherwise it returns nil and the loop goes on as usual.
+func (n *Network) takeLoneWakeupLocked() *gor {
+	q, o := &n.events, &n.outside
+	f := &q.fifo
+	if f.n != 1 || n.panicked != nil || o.interrupt.Load() || len(o.sleepers) > 0 {
+		return nil
+	}
+	e := &f.buf[f.head]
+	if e.kind() != evResume || len(q.heap) > 0 && q.heap[0].at <= e.at || q.lane.n > 0 && q.lane.buf[q.lane.head].at <= e.at {
+		return nil
+	}
+	g := e.g() // due now, so not past the run's limit
+	if g.state != gBlocked || g.tok != e.tok {
+		return nil
+	}
+	f.take()
+	o.events++
+	g.state = gRunning
+	return g
 }
 
 // advanceLocked moves the clock to the time of the event being run, if later.
