@@ -275,3 +275,19 @@ func TestUntilAsTimeArithmetic(t *testing.T) {
 		check(start, time.Duration(rapid.Int64().Draw(rt, "off")), now)
 	})
 }
+
+// The sender counts up by rewriting the previous number's text; every datagram must
+// still be AppendNumber of its number, across digit counts, zero, negatives and the wrap
+// past MaxInt64.
+func TestSenderWritesEachNumber(t *testing.T) {
+	for _, start := range []int64{0, 1, 8, 95, 998, -3, -101, 99_999_995, math.MaxInt64 - 3, math.MinInt64} {
+		c := &scriptConn{clk: &stepClock{now: epoch}}
+		s := &Sender{Conn: c, Clock: c.clk, Dst: udpAddr("127.0.0.1:9"), Count: 12, Start: start}
+		sent, err := s.Run(context.Background())
+		require.NoError(t, err)
+		require.EqualValues(t, 12, sent)
+		for i, d := range c.sent {
+			assert.Equal(t, string(AppendNumber(nil, start+int64(i))), d.payload, "start %d, datagram %d", start, i)
+		}
+	}
+}
