@@ -215,7 +215,7 @@ func (h *eventHeap) pop() event {
 	top := s[0]
 	last := len(s) - 1
 	e := s[last]
-	s[last] = event{} // drop references so closures and goroutines can be collected
+	s[last].p = nil // drop the reference so closures and goroutines can be collected
 	s = s[:last]
 	*h = s
 	if last == 0 {
