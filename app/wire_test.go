@@ -114,6 +114,30 @@ func BenchmarkAppendNumber(b *testing.B) {
 	}
 }
 
+// BenchmarkParseNumber reads the numbers of an hour at 100/s as they arrive, with
+// strconv.ParseInt on the same digits as the reference in the same run.
+func BenchmarkParseNumber(b *testing.B) {
+	texts := make([][]byte, 360_000)
+	for i := range texts {
+		texts[i] = AppendNumber(nil, int64(i))
+	}
+	b.Run("ParseNumber", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := ParseNumber(texts[i%len(texts)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("strconv", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			t := texts[i%len(texts)]
+			if _, err := strconv.ParseInt(string(t[:len(t)-1]), 10, 64); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func TestNumberRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.Int64().Draw(t, "n")
