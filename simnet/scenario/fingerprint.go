@@ -169,10 +169,12 @@ func (h *hasher) digest() []byte {
 	return h.done
 }
 
-// close stops the hashing goroutine of a run that ends without a digest.
+// close stops the hashing goroutine of a run that ends without a digest, and waits for
+// it to end.
 func (h *hasher) close() {
 	if h.full != nil {
 		close(h.full)
 		h.full = nil
+		<-h.sum
 	}
 }
