@@ -56,13 +56,14 @@ func fnEvent(at time.Duration, k evKind, fn func(), tok uint64) event {
 //     another FIFO: a goroutine sleeping for a fixed period, or a thousand hosts each
 //     sending every 10 ms, push times that only grow, and queue and leave in O(1) touching
 //     the lane's memory in order, where a heap of thousands would sift through its depth.
-//   - Other events for later go to a 4-ary heap.
+//   - Other events for later go to a sorted part: a small sorted array, with a 4-ary heap
+//     behind it for what does not fit.
 //
 // Each part is ordered, so the next event is the least of the three heads.
 type eventQueue struct {
-	heap eventHeap
-	fifo ring
-	lane ring
+	fifo   ring
+	lane   ring
+	sorted sorted
 }
 
 // ring is a FIFO of events in a ring buffer (len a power of two).
@@ -99,7 +100,78 @@ func (r *ring) take() event {
 	return e
 }
 
-func (q *eventQueue) len() int { return len(q.heap) + q.fifo.n + q.lane.n }
+// smallCap is the room of a sorted part's array. A simulation of a few hosts has a
+// handful of events for later at any time (a sleep, a link's next departure, a read
+// deadline); inserting into a short array beats sifting through a heap of as many.
+const smallCap = 8
+
+// sorted holds events in (at, key) order: the earliest ones in buf, sorted from the
+// latest down to the earliest (buf[n-1] is the next: it leaves without moving the
+// others), and the rest in a heap, each of them after every event in buf. buf is empty
+// only if the heap is too: taking its last event refills it from the heap.
+type sorted struct {
+	buf  [smallCap]event
+	n    int
+	heap eventHeap
+}
+
+// head is the next event; s must not be empty.
+func (s *sorted) head() *event { return &s.buf[s.n-1] }
+
+func (s *sorted) push(e *event) {
+	if len(s.heap) > 0 && s.heap[0].before(e) {
+		s.heap.push(*e) // after the array's events: stays behind them
+		return
+	}
+	if s.n == smallCap {
+		if s.buf[0].before(e) {
+			s.heap.push(*e)
+			return
+		}
+		s.spill()
+	}
+	i := s.n
+	for i > 0 && s.buf[i-1].before(e) {
+		s.buf[i] = s.buf[i-1]
+		i--
+	}
+	s.buf[i] = *e
+	s.n++
+}
+
+// spill moves the array's latest event to the heap, to make room for an earlier one.
+//
+//go:noinline
+func (s *sorted) spill() {
+	s.heap.push(s.buf[0])
+	copy(s.buf[:], s.buf[1:s.n])
+	s.n--
+	s.buf[s.n].p = nil
+}
+
+func (s *sorted) take() event {
+	s.n--
+	e := s.buf[s.n]
+	s.buf[s.n].p = nil // drop the reference so closures and goroutines can be collected
+	if s.n == 0 && len(s.heap) > 0 {
+		s.refill()
+	}
+	return e
+}
+
+// refill moves the heap's earliest events to the empty array, half filling it (room is
+// left for earlier events to come without spilling at once).
+//
+//go:noinline
+func (s *sorted) refill() {
+	m := min(smallCap/2, len(s.heap))
+	for i := m - 1; i >= 0; i-- {
+		s.buf[i] = s.heap.pop()
+	}
+	s.n = m
+}
+
+func (q *eventQueue) len() int { return q.sorted.n + len(q.sorted.heap) + q.fifo.n + q.lane.n }
 
 // push adds e; now is the current virtual time.
 func (q *eventQueue) push(e event, now time.Duration) {
@@ -115,14 +187,14 @@ func (q *eventQueue) pushLater(e event) {
 		q.lane.put(e) // equal times: e has the larger sequence number
 		return
 	}
-	q.heap.push(e)
+	q.sorted.push(&e)
 }
 
 // The parts of an eventQueue, as next names them.
 const (
 	inNone = iota // the queue is empty
 	inFIFO
-	inHeap
+	inSorted
 	inLane
 )
 
@@ -132,7 +204,7 @@ func (q *eventQueue) next() int {
 		// Most often the FIFO's head, due now: the others' heads are later, or else one
 		// pushed before time reached now comes first.
 		f := &q.fifo.buf[q.fifo.head]
-		if (len(q.heap) == 0 || q.heap[0].at > f.at) && (q.lane.n == 0 || q.lane.buf[q.lane.head].at > f.at) {
+		if (q.sorted.n == 0 || q.sorted.head().at > f.at) && (q.lane.n == 0 || q.lane.buf[q.lane.head].at > f.at) {
 			return inFIFO
 		}
 	}
@@ -145,8 +217,8 @@ func (q *eventQueue) nextSlow() int {
 	if q.fifo.n > 0 {
 		src, best = inFIFO, &q.fifo.buf[q.fifo.head]
 	}
-	if len(q.heap) > 0 && (best == nil || q.heap[0].before(best)) {
-		src, best = inHeap, &q.heap[0]
+	if q.sorted.n > 0 && (best == nil || q.sorted.head().before(best)) {
+		src, best = inSorted, q.sorted.head()
 	}
 	if q.lane.n > 0 && (best == nil || q.lane.buf[q.lane.head].before(best)) {
 		src = inLane
@@ -159,8 +231,8 @@ func (q *eventQueue) head(src int) *event {
 	switch src {
 	case inFIFO:
 		return &q.fifo.buf[q.fifo.head]
-	case inHeap:
-		return &q.heap[0]
+	case inSorted:
+		return q.sorted.head()
 	}
 	return &q.lane.buf[q.lane.head]
 }
@@ -170,8 +242,8 @@ func (q *eventQueue) take(src int) event {
 	switch src {
 	case inFIFO:
 		return q.fifo.take()
-	case inHeap:
-		return q.heap.pop()
+	case inSorted:
+		return q.sorted.take()
 	}
 	return q.lane.take()
 }

@@ -42,6 +42,36 @@ func TestEventQueueOrder(t *testing.T) {
 	})
 }
 
+// TestEventQueueSpread is TestEventQueueOrder with times spread wide and bursts of pushes,
+// so that the sorted part's array fills, spills to its heap and refills from it, and the
+// lane and the sorted part interleave.
+func TestEventQueueSpread(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q eventQueue
+		var now time.Duration
+		var seq uint64
+		var model []event
+		steps := rapid.IntRange(1, 200).Draw(t, "steps")
+		for range steps {
+			for range rapid.IntRange(0, 3*smallCap).Draw(t, "pushes") {
+				seq++
+				e := event{at: now + time.Duration(rapid.IntRange(0, 50).Draw(t, "delay")), key: seq << kindBits}
+				q.push(e, now)
+				model = append(model, e)
+			}
+			slices.SortFunc(model, func(a, b event) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.key, b.key)) })
+			for range rapid.IntRange(0, len(model)).Draw(t, "pops") {
+				require.Equal(t, model[0].at, q.peekAt())
+				e := q.pop()
+				require.Equal(t, model[0].key, e.key)
+				now = e.at
+				model = model[1:]
+			}
+			require.Equal(t, len(model), q.len())
+		}
+	})
+}
+
 // BenchmarkEventHeap is one push and one pop with 1,000 events pending.
 func BenchmarkEventHeap(b *testing.B) {
 	var h eventHeap

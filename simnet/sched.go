@@ -90,11 +90,19 @@ func (n *Network) Go(name string, fn func()) {
 func (n *Network) pushLocked(e event) {
 	n.seq++
 	e.key |= n.seq << kindBits
-	if f := &n.events.fifo; e.at <= n.now && f.n < len(f.buf) && n.st == nil {
-		// The common case, inline: due now, into the FIFO, which has room.
-		f.buf[(f.head+f.n)&(len(f.buf)-1)] = e
-		f.n++
-		return
+	if q := &n.events; n.st == nil {
+		// The common cases, inline: due now, into the FIFO, which has room; or for later,
+		// before the lane's last, into the sorted part.
+		if f := &q.fifo; e.at <= n.now {
+			if f.n < len(f.buf) {
+				f.buf[(f.head+f.n)&(len(f.buf)-1)] = e
+				f.n++
+				return
+			}
+		} else if q.lane.n > 0 && e.at < q.lane.last().at {
+			q.sorted.push(&e)
+			return
+		}
 	}
 	n.events.push(e, n.now)
 	if n.st != nil {
@@ -278,7 +286,23 @@ func (n *Network) nextLocked() *gor {
 		} else {
 			o.events++ // what pollLocked counts
 		}
-		src := n.events.next()
+		// The next event is the least of the three parts' heads (eventQueue.next, inline).
+		q := &n.events
+		var h *event
+		src := inNone
+		if q.fifo.n > 0 {
+			h, src = &q.fifo.buf[q.fifo.head], inFIFO
+		}
+		if q.sorted.n > 0 {
+			if s := &q.sorted.buf[q.sorted.n-1]; h == nil || s.before(h) {
+				h, src = s, inSorted
+			}
+		}
+		if q.lane.n > 0 {
+			if l := &q.lane.buf[q.lane.head]; h == nil || l.before(h) {
+				h, src = l, inLane
+			}
+		}
 		if src == inNone {
 			if n.limit == forever {
 				n.runErr = n.deadlockLocked()
@@ -287,17 +311,20 @@ func (n *Network) nextLocked() *gor {
 			}
 			return nil
 		}
-		if n.events.head(src).at > n.limit {
+		if h.at > n.limit {
 			if n.now < n.limit {
 				n.setNowLocked(n.limit)
 			}
 			return nil
 		}
 		var e event
-		if src == inFIFO {
-			e = n.events.fifo.take()
-		} else {
-			e = n.events.take(src)
+		switch src {
+		case inFIFO:
+			e = q.fifo.take()
+		case inSorted:
+			e = q.sorted.take()
+		default:
+			e = q.lane.take()
 		}
 		// liveLocked's checks, by kind, then what the event does; a stale event must not
 		// even move the clock.
@@ -362,7 +389,7 @@ func (n *Network) takeLoneWakeupLocked() *gor {
 		return nil
 	}
 	e := &f.buf[f.head]
-	if e.kind() != evResume || len(q.heap) > 0 && q.heap[0].at <= e.at || q.lane.n > 0 && q.lane.buf[q.lane.head].at <= e.at {
+	if e.kind() != evResume || q.sorted.n > 0 && q.sorted.head().at <= e.at || q.lane.n > 0 && q.lane.buf[q.lane.head].at <= e.at {
 		return nil
 	}
 	g := e.g() // due now, so not past the run's limit
