@@ -201,7 +201,15 @@ func (n *Network) transferLocked(self *gor) {
 		} else {
 			self.slot = s
 		}
-		s.swap()
+		// s.swap(), inline: the resumed goroutine returns through one frame fewer, whose
+		// stack lines are cold when many goroutines take turns.
+		if s.yieldNext {
+			s.yieldNext = false
+			s.yield(struct{}{})
+		} else {
+			s.yieldNext = true
+			s.next()
+		}
 		for len(n.zombies) > 0 {
 			z := n.zombies[len(n.zombies)-1]
 			n.zombies[len(n.zombies)-1] = nil
