@@ -60,6 +60,10 @@ type gor struct {
 	// leaving one stale event per read in the heap.
 	armed   bool
 	armedAt time.Duration
+
+	// sp is where blockLocked's frame was on g's stack when g last parked (0 before):
+	// the switch to g touches the stack lines around it first (see touchStack).
+	sp uintptr
 }
 
 const forever = time.Duration(math.MaxInt64)
@@ -127,6 +131,7 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 	}
 	var probe byte // its address moves only if the stack does
 	mark := uintptr(unsafe.Pointer(&probe))
+	g.sp = mark
 	if n.cur = n.nextLocked(); n.cur != g { // switchLocked, inline
 		n.transferLocked(g)
 	}
@@ -195,6 +200,9 @@ func (n *Network) transferLocked(self *gor) {
 				t.slot = t.c
 			}
 			s = t.slot
+		}
+		if t := n.cur; t != nil && t.sp != 0 && len(n.live) > touchFrom {
+			touchStack(&t.sp) // before the switch, whose own loads would wait on each miss
 		}
 		if self == nil {
 			n.drvSlot = s

@@ -336,3 +336,46 @@ func TestManyGoroutinesTakeTurns(t *testing.T) {
 	assert.Equal(t, want, got)
 	require.NoError(t, n.Close())
 }
+
+// deep sleeps d at a recursion depth of depth frames of 1 KiB, so that the stack grows (and
+// moves) on the way down and the garbage collector may shrink it again later.
+func deep(clk *simnet.Clock, depth int, d time.Duration) byte {
+	var pad [1024]byte
+	if depth == 0 {
+		clk.Sleep(d)
+		return pad[0]
+	}
+	pad[depth%len(pad)] = byte(depth)
+	return pad[(depth+1)%len(pad)] + deep(clk, depth-1, d)
+}
+
+// TestManyGoroutinesMovingStacks: with more goroutines than the scheduler's stack touching
+// starts at (stacktouch.go), goroutines park at varying stack depths while their stacks
+// grow and collections shrink them, and every wakeup still comes at its time.
+func TestManyGoroutinesMovingStacks(t *testing.T) {
+	n := newNet(t, simnet.Config{})
+	clk := n.Clock()
+	const count, rounds = 300, 6
+	woke := make([][]time.Duration, count)
+	for i := range count {
+		n.Go("g"+strconv.Itoa(i), func() {
+			for k := range rounds {
+				deep(clk, (i+k)%4*(i%3), time.Duration(1+(i+k)%5)*time.Millisecond)
+				woke[i] = append(woke[i], n.Elapsed())
+			}
+		})
+	}
+	for k := range 3 * rounds {
+		n.At(time.Duration(k)*time.Millisecond, runtime.GC)
+	}
+	require.NoError(t, n.Run())
+	for i := range count {
+		var at time.Duration
+		var want []time.Duration
+		for k := range rounds {
+			at += time.Duration(1+(i+k)%5) * time.Millisecond
+			want = append(want, at)
+		}
+		require.Equal(t, want, woke[i], "goroutine %d", i)
+	}
+}
