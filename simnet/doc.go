@@ -63,9 +63,9 @@
 // for requests is normal there); Blocked lists them. A panic in a simulated goroutine or
 // a scheduled function stops the run and is re-raised by Run.
 //
-// Only one simulated goroutine runs at a time, so extra Ps add nothing but the Go
-// runtime's background work competing with the run; GOMAXPROCS=1 is the fastest, and it
-// is the same run either way.
+// Only one simulated goroutine runs at a time, so extra Ps add nothing to the simulation
+// itself (sim gives a second P to hashing its fingerprint); it is the same run whatever
+// GOMAXPROCS is.
 //
 // Simulated goroutines may wait only through simnet (Conn reads, Clock.Sleep). Blocking on
 // a channel, a mutex held across a wait, a WaitGroup or real time stops the whole
