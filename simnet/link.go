@@ -123,6 +123,11 @@ func (n *Network) armLocked(l *link) {
 	if !ok {
 		return
 	}
+	n.armAtLocked(l, due)
+}
+
+// armAtLocked is armLocked with the link's next due time already asked.
+func (n *Network) armAtLocked(l *link, due time.Duration) {
 	if due < n.now {
 		due = n.now
 	}
@@ -138,15 +143,16 @@ func (n *Network) armLocked(l *link) {
 func (n *Network) fireLinkLocked(l *link) {
 	l.armed = false
 	got := false
-	for {
-		p, ok := l.nl.Dequeue(n.now)
-		if !ok {
-			break
-		}
+	var p netem.Packet[meta]
+	for l.nl.DequeueTo(n.now, &p) {
 		got = true
-		n.arriveLocked(l, p)
+		n.arriveLocked(l, &p)
 	}
-	if due, ok := l.nl.NextDue(); ok && !got && due <= n.now {
+	due, ok := l.nl.NextDue()
+	if !ok {
+		return
+	}
+	if !got && due <= n.now {
 		// The link says something is due but released nothing; look again a nanosecond
 		// later rather than spin at this instant.
 		l.tok++
@@ -154,15 +160,15 @@ func (n *Network) fireLinkLocked(l *link) {
 		n.pushLocked(linkEv(n.now+1, l, l.tok))
 		return
 	}
-	n.armLocked(l)
+	n.armAtLocked(l, due)
 }
 
 // arriveLocked hands a packet that left its link to the conn bound at its port.
-func (n *Network) arriveLocked(l *link, p netem.Packet[meta]) {
+func (n *Network) arriveLocked(l *link, p *netem.Packet[meta]) {
 	dst := l.dst
 	if dst.down {
 		l.hostDown++
-		n.trace.arrive(n.now, l, &p, EvHostDown)
+		n.trace.arrive(n.now, l, p, EvHostDown)
 		n.pool.put(p.Data)
 		return
 	}
@@ -173,15 +179,15 @@ func (n *Network) arriveLocked(l *link, p netem.Packet[meta]) {
 	}
 	if c == nil || !c.fromPeerLocked(p.Meta.from) {
 		l.noListener++
-		n.trace.arrive(n.now, l, &p, EvNoPort)
+		n.trace.arrive(n.now, l, p, EvNoPort)
 		n.pool.put(p.Data)
 		return
 	}
 	if !c.enqueueLocked(p.Data, p.Meta.from) {
 		l.recvBuf++
-		n.trace.arrive(n.now, l, &p, EvRecvBuf)
+		n.trace.arrive(n.now, l, p, EvRecvBuf)
 		n.pool.put(p.Data)
 		return
 	}
-	n.trace.arrive(n.now, l, &p, EvDeliver)
+	n.trace.arrive(n.now, l, p, EvDeliver)
 }

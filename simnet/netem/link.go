@@ -333,6 +333,13 @@ func (l *Link[T]) NextDue() (time.Duration, bool) {
 // Each call is one dequeue attempt of the kernel's: with slots, when attempts happen
 // matters, so call it after each Enqueue and at NextDue, as the kernel does.
 func (l *Link[T]) Dequeue(now time.Duration) (p Packet[T], ok bool) {
+	ok = l.DequeueTo(now, &p)
+	return p, ok
+}
+
+// DequeueTo is Dequeue writing the packet into *dst, which it leaves alone when nothing
+// may leave (no zeroed packet is made for a failed attempt).
+func (l *Link[T]) DequeueTo(now time.Duration, dst *Packet[T]) bool {
 	l.slot.settle(now)
 	var i int32
 	if len(l.q.imm) > 0 {
@@ -340,13 +347,13 @@ func (l *Link[T]) Dequeue(now time.Duration) (p Packet[T], ok bool) {
 	} else {
 		e, ok := l.q.head()
 		if !ok {
-			return p, false
+			return false
 		}
 		if l.slot.on && l.slot.next < e.key {
 			l.newSlot(now)
 		}
 		if e.key > int64(now) || l.slot.on && l.slot.next > int64(now) {
-			return p, false
+			return false
 		}
 		i = l.q.popIdx()
 		if l.slot.on {
@@ -359,8 +366,8 @@ func (l *Link[T]) Dequeue(now time.Duration) (p Packet[T], ok bool) {
 	}
 	l.st.Delivered++
 	l.observeQueued(now, EvDequeue, i)
-	l.q.take(i, &p)
-	return p, true
+	l.q.take(i, dst)
+	return true
 }
 
 // Profile returns the current profile (after SetProfile, the merged one).
