@@ -26,6 +26,8 @@ func FuzzIsNumber(f *testing.F) {
 	f.Add([]byte("-\n"), int64(0))
 	f.Add([]byte("+5\n"), int64(5))
 	f.Add([]byte("5\r\n"), int64(5))
+	f.Add([]byte("-9223372036854775809\n"), int64(math.MinInt64))
+	f.Add([]byte("18446744073709551616\n"), int64(0))
 	f.Fuzz(func(t *testing.T, b []byte, n int64) {
 		if got, want := isNumber(b, n), bytes.Equal(b, app.AppendNumber(nil, n)); got != want {
 			t.Fatalf("isNumber(%q, %d) = %v, want %v", b, n, got, want)

@@ -87,12 +87,18 @@ func (m *model) count(c int, k int64) { m.total[c] += k; m.iv[c] += k }
 func (m *model) declare(k uint64) { m.count(cLost, int64(k)) }
 
 func (m *model) observe(src netip.AddrPort, payload []byte) {
-	m.count(cReceived, 1)
 	n, err := app.ParseNumber(payload)
 	if err != nil {
+		m.count(cReceived, 1)
 		m.count(cMalformed, 1)
 		return
 	}
+	m.observeNumber(src, n)
+}
+
+// observeNumber is observe of a datagram already known to be number n's wire form.
+func (m *model) observeNumber(src netip.AddrPort, n int64) {
+	m.count(cReceived, 1)
 	if m.streams == nil {
 		m.streams = make(map[netip.AddrPort]*mstream)
 	}
