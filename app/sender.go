@@ -56,12 +56,12 @@ func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
 		return s.runBatched(ctx, bw)
 	}
 	buf := make([]byte, 0, maxNumberLen)
-	start := s.Clock.Now()
+	start := paceFrom(s.Clock.Now())
 	cs, _ := s.Clock.(transport.ContextSleeper)
 	// A context whose Done is nil is never done (context.Background): no need to ask.
 	cancellable := ctx.Done() != nil
 	for ; s.Count == 0 || sent < s.Count; sent++ {
-		if s.Interval > 0 && sent > 0 && !s.waitUntil(ctx, cancellable, cs, start, time.Duration(sent)*s.Interval) {
+		if s.Interval > 0 && sent > 0 && !s.waitUntil(ctx, cancellable, cs, &start, time.Duration(sent)*s.Interval) {
 			return sent, nil
 		}
 		if cancellable && ctx.Err() != nil {
@@ -112,12 +112,12 @@ func (s *Sender) runBatched(ctx context.Context, bw transport.BatchWriter) (sent
 // that is a transport.ContextSleeper (cs, nil if it is not) waits in one call, which ctx
 // ends; any other is slept in steps of at most maxSleep, so a cancelled ctx stops the
 // sender soon.
-func (s *Sender) waitUntil(ctx context.Context, cancellable bool, cs transport.ContextSleeper, start time.Time, off time.Duration) bool {
+func (s *Sender) waitUntil(ctx context.Context, cancellable bool, cs transport.ContextSleeper, start *pace, off time.Duration) bool {
 	for {
 		if cancellable && ctx.Err() != nil {
 			return false
 		}
-		d := until(start, off, s.Clock.Now())
+		d := start.until(off, s.Clock.Now())
 		if d <= 0 {
 			return true
 		}
@@ -130,20 +130,39 @@ func (s *Sender) waitUntil(ctx context.Context, cancellable bool, cs transport.C
 	}
 }
 
-// until is start.Add(off).Sub(now), the time left until off after start. For times
-// without a monotonic reading (a virtual clock's) within 285 years of each other, and
-// off >= 0, it is computed from their seconds and nanoseconds: the same number, without
-// Sub's overflow check by a second Add (a tenth of a simulated datagram's cost).
+// until is start.Add(off).Sub(now), the time left until off after start.
 func until(start time.Time, off time.Duration, now time.Time) time.Duration {
-	if off >= 0 && start == start.Round(0) && now == now.Round(0) {
-		if ds := now.Unix() - start.Unix(); ds >= 0 && ds < 9e9 {
-			elapsed := time.Duration(ds)*time.Second + time.Duration(now.Nanosecond()-start.Nanosecond())
+	p := paceFrom(start)
+	return p.until(off, now)
+}
+
+// pace is a sender's start with what until needs of it read once per run.
+type pace struct {
+	start time.Time
+	plain bool // start has no monotonic reading
+	sec   int64
+	nsec  int
+}
+
+func paceFrom(start time.Time) pace {
+	return pace{start: start, plain: start == start.Round(0), sec: start.Unix(), nsec: start.Nanosecond()}
+}
+
+// until is start.Add(off).Sub(now). When start has no monotonic reading (a virtual
+// clock's), neither has start.Add(off), so Sub takes the wall clocks whatever now holds;
+// within 285 years of each other, and off >= 0, it is computed from their seconds and
+// nanoseconds: the same number, without Sub's overflow check by a second Add (a tenth of
+// a simulated datagram's cost).
+func (p *pace) until(off time.Duration, now time.Time) time.Duration {
+	if off >= 0 && p.plain {
+		if ds := now.Unix() - p.sec; ds >= 0 && ds < 9e9 {
+			elapsed := time.Duration(ds)*time.Second + time.Duration(now.Nanosecond()-p.nsec)
 			if elapsed >= 0 { // in [0, 9e18]: off - elapsed cannot overflow
 				return off - elapsed
 			}
 		}
 	}
-	return start.Add(off).Sub(now)
+	return p.start.Add(off).Sub(now)
 }
 
 // incNumber turns b, AppendNumber(n) for some n >= 0, into AppendNumber(n+1) in place,

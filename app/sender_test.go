@@ -266,6 +266,7 @@ func TestUntilAsTimeArithmetic(t *testing.T) {
 				check(start, off, start.Add(gap).Round(0))
 				check(start, off, start.AddDate(290, 0, 0).Add(gap))
 				check(start, off, start.AddDate(300, 0, 0).Add(gap))
+				check(start.Round(0), off, mono.Add(gap)) // a monotonic now against a plain start
 			}
 		}
 	}
