@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"math"
 	"math/bits"
 	"net"
 	"net/netip"
@@ -16,19 +17,63 @@ import (
 type sendConn struct {
 	*simnet.Conn
 	s *sink
+	// next is the text the sender writes next if it counts up by one (its last
+	// datagram's digits plus one, then '\n'), of number nextN; nextLen 0: none expected.
+	next    [24]byte
+	nextLen int
+	nextN   int64
 }
 
 var _ transport.PacketConn = (*sendConn)(nil)
 
 func (c *sendConn) WriteTo(p []byte, addr net.Addr) (int, error) {
-	n, err := app.ParseNumber(p)
-	if err != nil {
-		n = 0 // app's sender writes only numbers; anything else is followed as 0
-	}
-	c.s.begin(n)
+	c.s.begin(c.number(p))
 	k, err := c.Conn.WriteTo(p, addr)
 	c.s.end(err == nil)
 	return k, err
+}
+
+// number is the number p carries, 0 if it is none (app's sender writes only numbers;
+// anything else is followed as 0): a datagram that is the expected next text is that
+// number without a parse.
+func (c *sendConn) number(p []byte) int64 {
+	if c.nextLen > 0 && string(p) == string(c.next[:c.nextLen]) {
+		n := c.nextN
+		c.expectNext()
+		return n
+	}
+	n, err := app.ParseNumber(p)
+	if err != nil {
+		c.nextLen = 0
+		return 0
+	}
+	// Only bare digits and a '\n' are counted up as text (no sign, no "\r\n").
+	if k := len(p); k >= 2 && k <= len(c.next) && p[k-1] == '\n' && p[k-2] != '\r' && p[0] != '-' && p[0] != '+' {
+		c.nextLen = copy(c.next[:], p)
+		c.nextN = n
+		c.expectNext()
+	} else {
+		c.nextLen = 0
+	}
+	return n
+}
+
+// expectNext turns next, the text of nextN >= 0, into nextN+1's, or expects nothing when
+// that would overflow or need one more digit.
+func (c *sendConn) expectNext() {
+	if c.nextN == math.MaxInt64 {
+		c.nextLen = 0
+		return
+	}
+	for i := c.nextLen - 2; i >= 0; i-- { // c.next[c.nextLen-1] is the '\n'
+		if c.next[i] != '9' {
+			c.next[i]++
+			c.nextN++
+			return
+		}
+		c.next[i] = '0'
+	}
+	c.nextLen = 0 // all nines
 }
 
 // ReadCheck compares every datagram the receiver read with the copy the network says it

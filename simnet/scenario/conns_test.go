@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/dist-example/dist-example/app"
 	"github.com/dist-example/dist-example/simnet"
@@ -62,4 +63,52 @@ func TestHasherDigestIsSHA256OfTheRecords(t *testing.T) {
 	}
 	h.close()
 	h.close()
+}
+
+// The sender's conn follows each datagram as app.ParseNumber's number (0 for none),
+// whether it takes the counted-up text it expected or parses: counting up from across
+// digit counts and the top of int64, with datagrams of other forms in between.
+func TestSendConnNumberIsParseNumber(t *testing.T) {
+	want := func(p []byte) int64 {
+		n, err := app.ParseNumber(p)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		c := &sendConn{}
+		n := rapid.SampledFrom([]int64{0, 7, 95, 998, 99_999, -12, math.MaxInt64 - 5, math.MinInt64}).Draw(rt, "start")
+		n += rapid.Int64Range(0, 3).Draw(rt, "plus")
+		var prev []byte
+		for range rapid.IntRange(1, 40).Draw(rt, "datagrams") {
+			p := app.AppendNumber(nil, n)
+			n++
+			switch rapid.IntRange(0, 9).Draw(rt, "form") {
+			case 5, 6: // the previous datagram counted up as text, whatever its bytes
+				p = bytes.Clone(prev)
+				for i := len(p) - 2; i >= 0; i-- {
+					if p[i] != '9' {
+						p[i]++
+						break
+					}
+					p[i] = '0'
+				}
+			case 0:
+				p = append([]byte{'0'}, p...) // a leading zero
+			case 1:
+				p = append([]byte{'+'}, p...)
+			case 2:
+				p = append(p[:len(p)-1], '\r', '\n')
+			case 3:
+				p = []byte(rapid.StringMatching(`[-+0-9\r\n x]{0,6}`).Draw(rt, "other"))
+			case 4:
+				p = p[:len(p)-1] // no newline
+			}
+			if got := c.number(p); got != want(p) {
+				rt.Fatalf("number(%q) = %d, want %d", p, got, want(p))
+			}
+			prev = p
+		}
+	})
 }
