@@ -186,7 +186,10 @@ func readerOf(c transport.PacketConn) func([]byte) (int, netip.AddrPort, error) 
 	if fast, ok := c.(addrPortReader); ok {
 		return func(b []byte) (int, netip.AddrPort, error) {
 			n, ap, err := fast.ReadFromUDPAddrPort(b)
-			return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err
+			if a := ap.Addr(); a.Is4In6() { // only these change: no rebuild of the others
+				ap = netip.AddrPortFrom(a.Unmap(), ap.Port())
+			}
+			return n, ap, err
 		}
 	}
 	return func(b []byte) (int, netip.AddrPort, error) {
