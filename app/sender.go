@@ -69,7 +69,7 @@ func (s *Sender) Run(ctx context.Context) (sent int64, err error) {
 		}
 		// buf holds the previous number: counting up by one rewrites its last digits
 		// (n > 0 after one: the previous is >= 0, and did not wrap).
-		if n := s.Start + sent; sent == 0 || n <= 0 || !incNumber(buf) {
+		if n := s.Start + sent; sent == 0 || n <= 0 || !IncNumber(buf) {
 			buf = AppendNumber(buf[:0], n)
 		}
 		if _, err := s.Conn.WriteTo(buf, s.Dst); err != nil {
@@ -163,17 +163,4 @@ func (p *pace) until(off time.Duration, now time.Time) time.Duration {
 		}
 	}
 	return p.start.Add(off).Sub(now)
-}
-
-// incNumber turns b, AppendNumber(n) for some n >= 0, into AppendNumber(n+1) in place,
-// unless n+1 has one more digit (n is all nines): then it reports false and b is spoilt.
-func incNumber(b []byte) bool {
-	for i := len(b) - 2; i >= 0; i-- { // b[len(b)-1] is the newline
-		if b[i] != '9' {
-			b[i]++
-			return true
-		}
-		b[i] = '0'
-	}
-	return false
 }

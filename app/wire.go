@@ -65,6 +65,21 @@ func decimalLen(u uint64) int {
 	return t + 1
 }
 
+// IncNumber turns b, AppendNumber(n) for some n >= 0, into AppendNumber(n+1) in place,
+// unless n+1 has one more digit (n is all nines): then it reports false and b is spoilt.
+// Counting up by one rewrites only the last digits, cheaper than AppendNumber; the caller
+// keeps n below math.MaxInt64.
+func IncNumber(b []byte) bool {
+	for i := len(b) - 2; i >= 0; i-- { // b[len(b)-1] is the newline
+		if b[i] != '9' {
+			b[i]++
+			return true
+		}
+		b[i] = '0'
+	}
+	return false
+}
+
 // ParseNumber parses one datagram: an optional sign, decimal digits, then nothing, "\n"
 // or "\r\n" (what nc sends when a line is typed). Anything else, including values outside
 // int64, is an error wrapping ErrMalformed. It does not allocate on success.

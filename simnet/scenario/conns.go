@@ -61,19 +61,11 @@ func (c *sendConn) number(p []byte) int64 {
 // expectNext turns next, the text of nextN >= 0, into nextN+1's, or expects nothing when
 // that would overflow or need one more digit.
 func (c *sendConn) expectNext() {
-	if c.nextN == math.MaxInt64 {
+	if c.nextN == math.MaxInt64 || !app.IncNumber(c.next[:c.nextLen]) {
 		c.nextLen = 0
 		return
 	}
-	for i := c.nextLen - 2; i >= 0; i-- { // c.next[c.nextLen-1] is the '\n'
-		if c.next[i] != '9' {
-			c.next[i]++
-			c.nextN++
-			return
-		}
-		c.next[i] = '0'
-	}
-	c.nextLen = 0 // all nines
+	c.nextN++
 }
 
 // ReadCheck compares every datagram the receiver read with the copy the network says it
