@@ -4,11 +4,6 @@ import (
 	"image/color"
 	"io"
 	"time"
-
-	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // IntervalPoint is what a receiver counted in one reporting interval.
@@ -40,6 +35,13 @@ var (
 // it the markers would merge into a smear.
 const markersBelow = 120
 
+// Line and marker sizes, in points.
+const (
+	lineWidth     = 1.5
+	pointRadius   = 2   // a whole interval's marker
+	partialRadius = 3.5 // a partial interval's hollow marker
+)
+
 // legendRoom returns the y-axis top for data reaching top: a quarter more, so the legend
 // in the top right corner does not cover points.
 func legendRoom(top float64) float64 {
@@ -58,19 +60,20 @@ func Intervals(path, title string, pts []IntervalPoint) error {
 
 // WriteIntervals is Intervals onto w.
 func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) error {
-	p := gplot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "time (s)"
-	p.Y.Label.Text = "datagrams per second"
+	return render(w, f, intervalsChart(title, pts))
+}
+
+func intervalsChart(title string, pts []IntervalPoint) *chart {
+	ch := &chart{title: title, xLabel: "time (s)", yLabel: "datagrams per second"}
 	var partial bool
 	for _, q := range pts {
 		partial = partial || q.Partial
 		if q.Span == 0 {
-			p.Y.Label.Text = "datagrams per interval"
+			ch.yLabel = "datagrams per interval"
 		}
 	}
 	if partial {
-		p.X.Label.Text = "time (s); hollow markers: a partial interval (the last, cut short)"
+		ch.xLabel = "time (s); hollow markers: a partial interval (the last, cut short)"
 	}
 	rate := func(q IntervalPoint, v uint64) float64 {
 		if q.Span <= 0 {
@@ -78,11 +81,9 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 		}
 		return float64(v) / q.Span.Seconds()
 	}
-	p.Y.Min = 0
-	p.Legend.Top = true
 	series := []struct {
 		name string
-		col  color.Color
+		col  color.RGBA
 		get  func(IntervalPoint) uint64
 	}{
 		{"received", colReceived, func(q IntervalPoint) uint64 { return q.Received }},
@@ -108,58 +109,37 @@ func WriteIntervals(w io.Writer, f Format, title string, pts []IntervalPoint) er
 	}
 	yMax := legendRoom(top)
 	if partTop > yMax {
-		p.X.Label.Text += ", drawn at the top when above it"
+		ch.xLabel += ", drawn at the top when above it"
 	}
+	ch.yFixed = rng{0, yMax, true}
+	// Hollow markers first, so the lines go over them; the legend goes around them.
+	var lines []item
 	for _, s := range series {
-		var xys, part plotter.XYs
+		var whole, part []xy
 		for _, q := range pts {
-			xy := plotter.XY{X: q.At.Seconds(), Y: rate(q, s.get(q))}
+			p := xy{q.At.Seconds(), rate(q, s.get(q))}
 			if q.Partial {
-				xy.Y = min(xy.Y, yMax)
-				part = append(part, xy)
+				p.Y = min(p.Y, yMax)
+				part = append(part, p)
 			} else {
-				xys = append(xys, xy)
+				whole = append(whole, p)
 			}
 		}
 		if len(part) > 0 {
-			m, err := markers(part, s.col, draw.RingGlyph{}, 3.5)
-			if err != nil {
-				return err
-			}
-			p.Add(m)
+			ch.add(&marks{pts: part, kind: ring, radius: partialRadius, col: s.col})
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			return err
-		}
-		l.Color = s.col
-		l.Width = vg.Points(1.5)
-		p.Add(l)
+		l := &line{pts: whole, col: s.col, width: lineWidth}
+		e := legendEntry{name: s.name, line: l}
+		lines = append(lines, l)
 		if len(pts) < markersBelow {
-			m, err := markers(xys, s.col, draw.CircleGlyph{}, 2)
-			if err != nil {
-				return err
-			}
-			p.Add(m)
-			p.Legend.Add(s.name, l, m)
-		} else {
-			p.Legend.Add(s.name, l)
+			e.mark = &marks{pts: whole, kind: dot, radius: pointRadius, col: s.col}
+			lines = append(lines, e.mark)
 		}
+		ch.legend = append(ch.legend, e)
 	}
-	p.Add(plotter.NewGrid())
-	p.Y.Max = yMax
+	ch.add(lines...)
 	if len(pts) == 0 {
-		p.Title.Text += " (no intervals)"
+		ch.title += " (no intervals)"
 	}
-	return render(w, f, p)
-}
-
-// markers draws a marker of shape, radius points, at each of xys.
-func markers(xys plotter.XYs, col color.Color, shape draw.GlyphDrawer, radius float64) (*plotter.Scatter, error) {
-	m, err := plotter.NewScatter(xys)
-	if err != nil {
-		return nil, err
-	}
-	m.Color, m.Shape, m.Radius = col, shape, vg.Points(radius)
-	return m, nil
+	return ch
 }

@@ -5,11 +5,6 @@ import (
 	"io"
 	"math"
 	"time"
-
-	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // RTTPoint is one ping probe.
@@ -31,66 +26,68 @@ func RTT(path, title string, pts []RTTPoint) error {
 
 // WriteRTT is RTT onto w.
 func WriteRTT(w io.Writer, f Format, title string, pts []RTTPoint) error {
-	var got, lost plotter.XYs
-	var rtts plotter.Values
+	over, hist := rttCharts(title, pts)
+	return render(w, f, over, hist)
+}
+
+func rttCharts(title string, pts []RTTPoint) (over, hist *chart) {
+	var got, lost []xy
+	var rtts []float64
 	top := 0.0
 	for _, q := range pts {
 		if q.Lost {
-			lost = append(lost, plotter.XY{X: q.At.Seconds()})
+			lost = append(lost, xy{q.At.Seconds(), 0})
 			continue
 		}
 		ms := float64(q.RTT) / float64(time.Millisecond)
-		got = append(got, plotter.XY{X: q.At.Seconds(), Y: ms})
+		got = append(got, xy{q.At.Seconds(), ms})
 		rtts = append(rtts, ms)
 		top = max(top, ms)
 	}
 
-	over := gplot.New()
-	over.Title.Text = fmt.Sprintf("%s: %d probes, %d replies, %d lost", title, len(pts), len(got), len(lost))
-	over.X.Label.Text = "probe sent at (s)"
-	over.Y.Label.Text = "RTT (ms)"
-	over.Y.Min = 0
-	over.Y.Max = legendRoom(top)
-	over.Legend.Top = true
-	over.Add(plotter.NewGrid())
+	over = &chart{
+		title:  fmt.Sprintf("%s: %d probes, %d replies, %d lost", title, len(pts), len(got), len(lost)),
+		xLabel: "probe sent at (s)",
+		yLabel: "RTT (ms)",
+		yFixed: rng{0, legendRoom(top), true},
+	}
 	if len(got) > 0 {
-		s, err := plotter.NewScatter(got)
-		if err != nil {
-			return err
-		}
-		s.Color = colReordered
-		s.Shape = draw.CircleGlyph{}
-		s.Radius = vg.Points(1.5)
-		over.Add(s)
-		over.Legend.Add("reply", s)
+		m := &marks{pts: got, kind: dot, radius: 1.5, col: colReordered}
+		over.add(m)
+		over.legend = append(over.legend, legendEntry{name: "reply", mark: m})
 	}
 	if len(lost) > 0 {
-		s, err := plotter.NewScatter(lost)
-		if err != nil {
-			return err
-		}
-		s.Color = colLost
-		s.Shape = draw.CrossGlyph{}
-		s.Radius = vg.Points(3)
-		over.Add(s)
-		over.Legend.Add("lost", s)
+		m := &marks{pts: lost, kind: cross, radius: 3, col: colLost}
+		over.add(m)
+		over.legend = append(over.legend, legendEntry{name: "lost", mark: m})
 	}
 
-	hist := gplot.New()
-	hist.X.Label.Text = "RTT (ms)"
-	hist.Y.Label.Text = "replies"
-	hist.Add(plotter.NewGrid())
-	if len(rtts) > 0 {
-		bins := min(maxBins, max(1, int(math.Sqrt(float64(len(rtts))))))
-		h, err := plotter.NewHist(rtts, bins)
-		if err != nil {
-			return err
-		}
-		h.FillColor = colReordered
-		h.LineStyle.Color = colReordered
-		hist.Add(h)
-	} else {
-		hist.Title.Text = "no replies"
+	hist = &chart{xLabel: "RTT (ms)", yLabel: "replies"}
+	if len(rtts) == 0 {
+		hist.title = "no replies"
+		return over, hist
 	}
-	return render(w, f, over, hist)
+	hist.add(histogram(rtts, min(maxBins, max(1, int(math.Sqrt(float64(len(rtts))))))))
+	return over, hist
+}
+
+// histogram counts vs into n bins of equal width from the least to the greatest (the
+// greatest in the last bin); all equal, into one bin a unit wide around them.
+func histogram(vs []float64, n int) *bars {
+	lo, hi := vs[0], vs[0]
+	for _, v := range vs {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi == lo {
+		lo, hi, n = lo-0.5, hi+0.5, 1
+	}
+	b := &bars{edges: make([]float64, n+1), heights: make([]float64, n), col: colReordered}
+	for i := range b.edges {
+		b.edges[i] = lo + (hi-lo)*float64(i)/float64(n)
+	}
+	for _, v := range vs {
+		i := min(n-1, int((v-lo)/(hi-lo)*float64(n)))
+		b.heights[i]++
+	}
+	return b
 }
