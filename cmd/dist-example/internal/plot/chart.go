@@ -191,8 +191,12 @@ type chart struct {
 	title, xLabel, yLabel string
 	// yFixed, when ok, is the y axis's range; otherwise both axes fit the items.
 	yFixed rng
-	items  []item
-	legend []legendEntry
+	// dataTop, when above 0, is the highest value drawn (yFixed.hi leaves room above it
+	// for the legend, see legendRoom): where the legend is taller than that room, the
+	// layout raises the axis's top until the legend fits above dataTop.
+	dataTop float64
+	items   []item
+	legend  []legendEntry
 }
 
 func (ch *chart) add(it ...item) { ch.items = append(ch.items, it...) }
@@ -320,6 +324,15 @@ func layout(charts ...*chart) (*figure, error) {
 			f.area.Max.Y -= lab.height + textGap
 		}
 		f.x, f.y = ch.ranges()
+		if ch.dataTop > 0 && len(ch.legend) > 0 {
+			rowH, _ := fg.legendSize(ch)
+			// The legend takes this share of the area's height from the top; the data
+			// must stay below it.
+			share := (rowH*float64(len(ch.legend)) + 2) / (f.area.Max.Y - f.area.Min.Y)
+			if share < 0.8 {
+				f.y.hi = max(f.y.hi, ch.dataTop/(1-share))
+			}
+		}
 		f.yt = niceTicks(f.y.lo, f.y.hi, int((f.area.Max.Y-f.area.Min.Y)/yTickRoom))
 		w := 0.0
 		for _, l := range f.yt.labels {

@@ -260,3 +260,24 @@ func TestText(t *testing.T) {
 	assert.Greater(t, dark(widthPt/2-20, 0, widthPt/2+20, f.area.Min.Y), 50, "the title above the chart")
 	assert.Zero(t, dark(f.area.Min.X+20, mid-40, f.area.Min.X+60, mid-20), "no text in the data area")
 }
+
+// Where the legend is taller than the room legendRoom leaves (three entries in a
+// half-height panel), the axis reaches higher, so that the data stays below the legend.
+func TestLegendAboveTheData(t *testing.T) {
+	three := []SweepSeries{
+		{Name: "lost", Points: []SweepPoint{{0, 20, 18, 22}, {10, 20, 18, 22}}},
+		{Name: "duplicated", Points: []SweepPoint{{0, 1, 0, 2}, {10, 1, 0, 2}}},
+		{Name: "reordered", Points: []SweepPoint{{0, 5, 4, 6}, {10, 5, 4, 6}}},
+	}
+	charts := sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}, {YLabel: "ms", Series: three}})
+	_, fg := drawPNG(t, charts...)
+	for i := range fg.frames {
+		f := &fg.frames[i]
+		assert.Greater(t, f.y.hi, legendRoom(22), "panel %d: raised", i)
+		assert.LessOrEqual(t, f.legend.Max.Y, f.at(10, 22).Y, "panel %d: the legend above the highest error bar", i)
+		assert.Equal(t, f.area.Max.X, f.legend.Max.X, "panel %d: in the corner", i)
+	}
+	// A full-height chart's legend fits in legendRoom's room: the axis stays.
+	_, fg = drawPNG(t, sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}})...)
+	assert.Equal(t, legendRoom(22), fg.frames[0].y.hi)
+}

@@ -111,7 +111,7 @@ func intervalsChart(title string, pts []IntervalPoint) *chart {
 	if partTop > yMax {
 		ch.xLabel += ", drawn at the top when above it"
 	}
-	ch.yFixed = rng{0, yMax, true}
+	ch.yFixed, ch.dataTop = rng{0, yMax, true}, top
 	// Hollow markers first, so the lines go over them; the legend goes around them.
 	var lines []item
 	for _, s := range series {
@@ -140,6 +140,7 @@ func intervalsChart(title string, pts []IntervalPoint) *chart {
 	ch.add(lines...)
 	if len(pts) == 0 {
 		ch.title += " (no intervals)"
+		ch.legend = nil // nothing to tell apart
 	}
 	return ch
 }

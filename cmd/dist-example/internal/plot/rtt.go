@@ -46,10 +46,11 @@ func rttCharts(title string, pts []RTTPoint) (over, hist *chart) {
 	}
 
 	over = &chart{
-		title:  fmt.Sprintf("%s: %d probes, %d replies, %d lost", title, len(pts), len(got), len(lost)),
-		xLabel: "probe sent at (s)",
-		yLabel: "RTT (ms)",
-		yFixed: rng{0, legendRoom(top), true},
+		title:   fmt.Sprintf("%s: %d probes, %d replies, %d lost", title, len(pts), len(got), len(lost)),
+		xLabel:  "probe sent at (s)",
+		yLabel:  "RTT (ms)",
+		yFixed:  rng{0, legendRoom(top), true},
+		dataTop: top,
 	}
 	if len(got) > 0 {
 		m := &marks{pts: got, kind: dot, radius: 1.5, col: colReordered}

@@ -54,7 +54,7 @@ func sweepCharts(title, xLabel string, panels []SweepPanel) []*chart {
 			ch.add(l, m, &errorBars{pts: s.Points, col: col, width: 1, capW: 6})
 			ch.legend = append(ch.legend, legendEntry{name: s.Name, line: l, mark: m})
 		}
-		ch.yFixed = rng{0, legendRoom(top), true}
+		ch.yFixed, ch.dataTop = rng{0, legendRoom(top), true}, top
 		charts = append(charts, ch)
 	}
 	return charts
