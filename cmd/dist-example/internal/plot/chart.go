@@ -43,8 +43,14 @@ type rng struct {
 	ok     bool
 }
 
+// maxValue bounds the values drawn: beyond it (and NaN) a value is left out, so that
+// spans, ticks and canvas positions stay finite.
+const maxValue = 1e300
+
+func drawable(v float64) bool { return math.Abs(v) <= maxValue } // false for NaN too
+
 func (r *rng) add(v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if !drawable(v) {
 		return
 	}
 	if !r.ok {
@@ -57,7 +63,7 @@ func (r *rng) add(v float64) {
 // widened is r made drawable: 0 to 1 when empty; a single value (or an interval too thin
 // to divide) opened around it, not below 0 if it was not.
 func (r rng) widened() rng {
-	if !r.ok {
+	if !r.ok || !drawable(r.lo) || !drawable(r.hi) || r.lo > r.hi {
 		return rng{0, 1, true}
 	}
 	if r.hi-r.lo > 1e-9*max(1, math.Abs(r.lo), math.Abs(r.hi)) {
@@ -92,8 +98,8 @@ func (l *line) extent(x, y *rng) {
 }
 
 func (l *line) draw(c canvas, f *frame) {
-	if len(l.pts) > 0 {
-		c.polyline(f.all(l.pts), l.width, l.col)
+	if p := f.all(l.pts); len(p) > 0 {
+		c.polyline(p, l.width, l.col)
 	}
 }
 
@@ -117,10 +123,9 @@ func (m *marks) draw(c canvas, f *frame) { c.marks(m.kind, f.all(m.pts), m.radiu
 // boxes are the canvas boxes the markers cover, with a point to spare.
 func (m *marks) boxes(f *frame) []box {
 	r := m.radius + markStroke/2 + 1
-	bs := make([]box, len(m.pts))
-	for i, p := range m.pts {
-		c := f.at(p.X, p.Y)
-		bs[i] = box{pt{c.X - r, c.Y - r}, pt{c.X + r, c.Y + r}}
+	var bs []box
+	for _, c := range f.all(m.pts) {
+		bs = append(bs, box{pt{c.X - r, c.Y - r}, pt{c.X + r, c.Y + r}})
 	}
 	return bs
 }
@@ -145,7 +150,7 @@ func (b *bars) extent(x, y *rng) {
 func (b *bars) draw(c canvas, f *frame) {
 	var bs []box
 	for i, h := range b.heights {
-		if h > 0 {
+		if h > 0 && drawable(h) && drawable(b.edges[i]) && drawable(b.edges[i+1]) {
 			bs = append(bs, box{f.at(b.edges[i], h), f.at(b.edges[i+1], 0)})
 		}
 	}
@@ -170,6 +175,9 @@ func (e *errorBars) extent(x, y *rng) {
 func (e *errorBars) draw(c canvas, f *frame) {
 	var segs []pt
 	for _, p := range e.pts {
+		if !drawable(p.X) || !drawable(p.Lo) || !drawable(p.Hi) {
+			continue
+		}
 		lo, hi := f.at(p.X, p.Lo), f.at(p.X, p.Hi)
 		segs = append(segs, lo, hi,
 			pt{lo.X - e.capW/2, lo.Y}, pt{lo.X + e.capW/2, lo.Y},
@@ -259,6 +267,9 @@ func niceTicks(lo, hi float64, maxMajor int) ticks {
 }
 
 func label(v float64, decimals int) string {
+	if math.Abs(v) >= 1e9 {
+		return strconv.FormatFloat(v, 'g', 6, 64) // 1e+12, not thirteen digits
+	}
 	s := strconv.FormatFloat(v, 'f', decimals, 64)
 	if strings.Trim(s, "-0.") == "" {
 		return strings.TrimPrefix(s, "-") // no "-0"
@@ -275,18 +286,24 @@ type frame struct {
 	legend box // the legend's place (zero size when it has none)
 }
 
-// at is the canvas position of the data point (x, y).
+// at is the canvas position of the data point (x, y), kept within a few canvases of
+// the canvas for a point far off the axes.
 func (f *frame) at(x, y float64) pt {
 	return pt{
-		f.area.Min.X + (x-f.x.lo)/(f.x.hi-f.x.lo)*(f.area.Max.X-f.area.Min.X),
-		f.area.Max.Y - (y-f.y.lo)/(f.y.hi-f.y.lo)*(f.area.Max.Y-f.area.Min.Y),
+		clamp(f.area.Min.X + (x-f.x.lo)/(f.x.hi-f.x.lo)*(f.area.Max.X-f.area.Min.X)),
+		clamp(f.area.Max.Y - (y-f.y.lo)/(f.y.hi-f.y.lo)*(f.area.Max.Y-f.area.Min.Y)),
 	}
 }
 
+func clamp(v float64) float64 { return min(max(v, -4*widthPt), 4*widthPt) }
+
+// all is the canvas positions of the drawable points of p.
 func (f *frame) all(p []xy) []pt {
-	q := make([]pt, len(p))
-	for i, v := range p {
-		q[i] = f.at(v.X, v.Y)
+	q := make([]pt, 0, len(p))
+	for _, v := range p {
+		if drawable(v.X) && drawable(v.Y) {
+			q = append(q, f.at(v.X, v.Y))
+		}
 	}
 	return q
 }

@@ -281,3 +281,28 @@ func TestLegendAboveTheData(t *testing.T) {
 	_, fg = drawPNG(t, sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}})...)
 	assert.Equal(t, legendRoom(22), fg.frames[0].y.hi)
 }
+
+// Values no axis can hold (NaN, infinities, 1e308) are left out, and the rest is drawn:
+// no panic, no endless tick search, no NaN in the SVG.
+func TestUndrawableValues(t *testing.T) {
+	inf := math.Inf(1)
+	panels := []SweepPanel{{YLabel: "%", Series: []SweepSeries{
+		{Name: "odd", Points: []SweepPoint{{0, 1, 0, 2}, {math.NaN(), 1, 1, 1}, {1, inf, 0, inf}, {2, 3, -inf, 1e308}, {3, 1e299, 1e299, 1e299}}},
+		{Name: "nan", Points: []SweepPoint{{math.NaN(), math.NaN(), math.NaN(), math.NaN()}}},
+	}}}
+	for _, f := range []Format{PNG, SVG} {
+		var b bytes.Buffer
+		require.NoError(t, WriteSweep(&b, f, "odd", "X", panels), f)
+		assert.NotContains(t, b.String(), "NaN")
+		assert.NotContains(t, b.String(), "Inf")
+	}
+	charts := sweepCharts("odd", "X", panels)
+	fg, err := layout(charts...)
+	require.NoError(t, err)
+	assert.Equal(t, rng{0, 3, true}, fg.frames[0].x)
+	assert.Equal(t, rng{0, 1e299 * 1.25, true}, fg.frames[0].y)
+	assert.Equal(t, "0 2e+298 4e+298 6e+298 8e+298 1e+299 1.2e+299", strings.Join(fg.frames[0].yt.labels, " "))
+
+	var b bytes.Buffer
+	require.NoError(t, WriteRTT(&b, PNG, "long", []RTTPoint{{At: math.MaxInt64, RTT: math.MaxInt64}, {At: math.MinInt64, RTT: 1}}))
+}

@@ -47,7 +47,11 @@ func sweepCharts(title, xLabel string, panels []SweepPanel) []*chart {
 			means := make([]xy, len(s.Points))
 			for j, q := range s.Points {
 				means[j] = xy{q.X, q.Mean}
-				top = max(top, q.Hi, q.Mean)
+				for _, v := range []float64{q.Mean, q.Hi} {
+					if drawable(v) {
+						top = max(top, v)
+					}
+				}
 			}
 			l := &line{pts: means, col: col, width: lineWidth}
 			m := &marks{pts: means, kind: dot, radius: 2.5, col: col}
