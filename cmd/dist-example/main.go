@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -202,29 +203,32 @@ func parseFlagsThenArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// The flag package's error messages, from which flagError takes the flag's name.
-var (
-	flagInvalid   = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): (.*)$`)
-	flagNoArg     = regexp.MustCompile(`^flag needs an argument: -(\S+)$`)
-	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(\S+)$`)
-)
+// The flag package's error messages, from which flagError takes the flag's name;
+// compiled on the first usage error, not at every start.
+var flagPatterns = sync.OnceValue(func() (p struct{ invalid, noArg, undefined *regexp.Regexp }) {
+	p.invalid = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-(\S+): (.*)$`)
+	p.noArg = regexp.MustCompile(`^flag needs an argument: -(\S+)$`)
+	p.undefined = regexp.MustCompile(`^flag provided but not defined: -(\S+)$`)
+	return p
+})
 
 // flagError rewrites a flag package error as one line: the flag, the value, what the
 // flag accepts and "see dist-example NAME -h".
 func flagError(fs *flag.FlagSet, err error) error {
 	see := fmt.Sprintf("see dist-example %s -h", fs.Name())
 	msg := err.Error()
-	if m := flagInvalid.FindStringSubmatch(msg); m != nil {
+	pat := flagPatterns()
+	if m := pat.invalid.FindStringSubmatch(msg); m != nil {
 		why := ""
 		if strings.Contains(m[3], "out of range") {
 			why = "out of range; "
 		}
 		return usagef("%s: -%s %q: %swant %s (%s)", fs.Name(), m[2], m[1], why, flagAccepts(fs.Lookup(m[2])), see)
 	}
-	if m := flagNoArg.FindStringSubmatch(msg); m != nil {
+	if m := pat.noArg.FindStringSubmatch(msg); m != nil {
 		return usagef("%s: -%s needs a value: %s (%s)", fs.Name(), m[1], flagAccepts(fs.Lookup(m[1])), see)
 	}
-	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+	if m := pat.undefined.FindStringSubmatch(msg); m != nil {
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, "-"+f.Name) })
 		return usagef("%s: unknown flag -%s; the flags are %s (%s)", fs.Name(), m[1], strings.Join(names, " "), see)
