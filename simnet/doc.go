@@ -64,8 +64,7 @@
 // a scheduled function stops the run and is re-raised by Run.
 //
 // Only one simulated goroutine runs at a time, so extra Ps add nothing to the simulation
-// itself (sim gives a second P to hashing its fingerprint); it is the same run whatever
-// GOMAXPROCS is.
+// (sim runs on one); it is the same run whatever GOMAXPROCS is.
 //
 // Simulated goroutines may wait only through simnet (Conn reads, Clock.Sleep). Blocking on
 // a channel, a mutex held across a wait, a WaitGroup or real time stops the whole

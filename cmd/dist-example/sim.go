@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,10 +38,10 @@ A distribution that is not built in (normal, pareto and paretonormal are, bit-ex
 iproute2's) is read as tc reads it: NAME.dist from $TC_LIB_DIR, else /usr/lib/<triplet>/tc,
 /usr/lib/tc or /usr/lib64/tc; a line after the header says where each table came from.
 
-The simulator runs one thing at a time, on one P; sim uses two Ps (GOMAXPROCS=2, the
-fastest on two cores or more: the fingerprint's SHA-256 runs on the second while the
-simulation runs on the first). Set the GOMAXPROCS environment variable to override it,
-e.g. GOMAXPROCS=1 dist-example sim. The output is the same, byte for byte, either way.
+The simulator runs one thing at a time, so sim runs on one P (GOMAXPROCS=1, its
+fastest: the fingerprint is hashed as the events come, in a buffer that stays in the
+processor's cache). Set the GOMAXPROCS environment variable to override it, e.g.
+GOMAXPROCS=2 dist-example sim. The output is the same, byte for byte, either way.
 
 The summaries count a missing number lost in the interval at whose end it has been
 missing for a whole interval after a higher number arrived, and late if it arrives
@@ -128,12 +126,6 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	o, err := parseSimFlags(args, stdout)
 	if err != nil {
 		return err
-	}
-	if os.Getenv("GOMAXPROCS") == "" {
-		// See the usage: the simulation on one P, the fingerprint's hashing on another.
-		if procs := min(2, runtime.NumCPU()); runtime.GOMAXPROCS(0) != procs {
-			runtime.GOMAXPROCS(procs)
-		}
 	}
 	// Every output file is opened before the run: a path that cannot be written fails now.
 	var outs outFiles

@@ -3,6 +3,7 @@ package scenario
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 
 	"github.com/dist-example/dist-example/simnet"
 	"github.com/dist-example/dist-example/simnet/internal/record"
@@ -54,94 +55,40 @@ func appendRecord(b []byte, r *record.Record) []byte {
 	return b
 }
 
-// hashChunk is how many encoded bytes the sink gathers before handing them to the hash:
-// large enough that handing over costs little (a 1 h sim hands over about 110 chunks),
-// small enough that the chunks of a run (up to hashBufs) touch few fresh pages. sim -seed
-// 1 -duration 1h -send-interval 10ms, two Ps, best of 8 alternated on the idle machine:
-// 64 KiB 196 ms, 128 KiB 194, 256 KiB 192, 1 MiB 202 (page faults), one P 205.
-const hashChunk = 256 << 10
+// hashChunk is how many encoded bytes the sink gathers before hashing them: small
+// enough to stay in the level 1 cache, so that encoding and hashing touch no other
+// memory. Hashing on a goroutine of its own, on a second P, used to look cheaper, but
+// cost the simulation more than it saved: each chunk's cache lines had to move between
+// the cores, and the chunks touched fresh pages. sim -seed 1 -duration 1h
+// -send-interval 10ms, 10 alternations on the idle machine: 256 KiB chunks on a second P
+// best 204 ms, median 214; 16 KiB here best 197, median 203 (4 KiB 199/203, 64 KiB
+// 197/206).
+const hashChunk = 16 << 10
 
-// hashBufs is how many chunks a run's hasher holds at most: one being filled, the rest
-// queued for or being hashed.
-const hashBufs = 4
-
-// hasher is the fingerprint's SHA-256, fed in chunks. From the second chunk on, the chunks
-// are hashed in order on a goroutine of their own. sim runs with two Ps, so the hashing
-// (about a tenth of a 1 h run's CPU) overlaps the simulation, which runs on the other;
-// with one P it runs when the simulation waits for a free chunk, hashing hashBufs-1
-// chunks in a row. A short run starts no goroutine. The digest is the same either way:
-// the chunks are hashed in the order they were filled.
+// hasher is the fingerprint's SHA-256, fed in chunks of encoded events.
 type hasher struct {
-	buf  []byte      // the chunk being filled
-	full chan []byte // filled chunks, hashed in order by hashChunks; nil until the first
-	free chan []byte // hashed chunks, to fill again
-	bufs int         // chunks made
-	sum  chan []byte // hashChunks' digest, once full is closed
-	done []byte      // the digest, once made
+	d    hash.Hash
+	buf  []byte // encoded events not hashed yet
+	done []byte // the digest, once made
 }
 
-func newHasher() *hasher { return &hasher{buf: make([]byte, 0, hashChunk+256), bufs: 1} }
+func newHasher() *hasher { return &hasher{d: sha256.New(), buf: make([]byte, 0, hashChunk+256)} }
 
 // append appends r's encoding to the bytes to hash.
 func (h *hasher) append(r *record.Record) {
 	h.buf = appendRecord(h.buf, r)
 	if len(h.buf) >= hashChunk {
-		h.flush()
+		h.d.Write(h.buf)
+		h.buf = h.buf[:0]
 	}
-}
-
-// flush hands the chunk being filled to the hashing goroutine, starting it on the first.
-func (h *hasher) flush() {
-	if h.full == nil {
-		h.full, h.free, h.sum = make(chan []byte, hashBufs), make(chan []byte, hashBufs), make(chan []byte, 1)
-		go hashChunks(h.full, h.free, h.sum)
-	}
-	h.full <- h.buf
-	select {
-	case h.buf = <-h.free:
-	default:
-		if h.bufs < hashBufs {
-			h.bufs++
-			h.buf = make([]byte, 0, hashChunk+256)
-		} else {
-			h.buf = <-h.free
-		}
-	}
-}
-
-// hashChunks hashes the chunks of full in order, handing each back on free, and when
-// full is closed sends the digest on sum.
-func hashChunks(full <-chan []byte, free chan<- []byte, sum chan<- []byte) {
-	d := sha256.New()
-	for b := range full {
-		d.Write(b)
-		free <- b[:0]
-	}
-	sum <- d.Sum(nil)
 }
 
 // digest is the SHA-256 of everything appended; nothing may be appended after it.
 func (h *hasher) digest() []byte {
-	switch {
-	case h.done != nil:
-	case h.full == nil:
-		s := sha256.Sum256(h.buf)
-		h.done = s[:]
-	default:
-		h.full <- h.buf
-		close(h.full)
-		h.full = nil
-		h.done = <-h.sum
+	if h.done == nil {
+		h.d.Write(h.buf)
+		h.buf = nil
+		h.done = h.d.Sum(nil)
 	}
 	return h.done
-}
-
-// close stops the hashing goroutine of a run that ends without a digest, and waits for
-// it to end.
-func (h *hasher) close() {
-	if h.full != nil {
-		close(h.full)
-		h.full = nil
-		<-h.sum
-	}
 }

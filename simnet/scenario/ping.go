@@ -77,7 +77,6 @@ func RunPingContext(ctx context.Context, cfg PingConfig) (*PingResult, error) {
 		cfg.Timeout = DefaultPingTimeout(cfg.Profile)
 	}
 	s := newSink(0)
-	defer s.close()
 	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: cfg.Observe})
 	if err != nil {
 		return nil, err

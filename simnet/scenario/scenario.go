@@ -171,7 +171,6 @@ func RunContext(ctx context.Context, cfg Config) (*Result, error) {
 	// the memory (the final one and a few made while the link drains come on top).
 	r.res.Summaries = make([]app.Summary, 0, cfg.Duration/cfg.Interval+4)
 	r.sink = newSink(int(cfg.Duration / cfg.SendInterval))
-	defer r.sink.close()
 	n, err := simnet.New(simnet.Config{Seed: cfg.Seed, Default: cfg.Profile, Correlation: cfg.Correlation, Trace: cfg.Trace, Observe: cfg.Observe})
 	if err != nil {
 		return nil, err

@@ -137,9 +137,6 @@ func (s *sink) fingerprint() string {
 	return hex.EncodeToString(s.h.digest()[:8])
 }
 
-// close ends the sink's work of a run that may end without a fingerprint.
-func (s *sink) close() { s.h.close() }
-
 // begin and end bracket a sender WriteTo of number n; ok says whether it succeeded.
 func (s *sink) begin(n int64) { s.writing, s.curN, s.cur = true, n, -1 }
 
