@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -40,9 +39,6 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "sim" && os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1) // see sim -h: the simulator runs one thing at a time
-	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

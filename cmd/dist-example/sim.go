@@ -38,10 +38,10 @@ A distribution that is not built in (normal, pareto and paretonormal are, bit-ex
 iproute2's) is read as tc reads it: NAME.dist from $TC_LIB_DIR, else /usr/lib/<triplet>/tc,
 /usr/lib/tc or /usr/lib64/tc; a line after the header says where each table came from.
 
-The simulator runs one thing at a time, so sim runs on one P (GOMAXPROCS=1, its
-fastest: the fingerprint is hashed as the events come, in a buffer that stays in the
-processor's cache). Set the GOMAXPROCS environment variable to override it, e.g.
-GOMAXPROCS=2 dist-example sim. The output is the same, byte for byte, either way.
+The simulator runs one thing at a time, on one P, hashing the fingerprint as the
+events come; it leaves GOMAXPROCS as it is, since more Ps cost it nothing (no
+collection runs) and setting GOMAXPROCS=1 at start stops the world for about a
+millisecond. The output is the same, byte for byte, whatever GOMAXPROCS is.
 
 The summaries count a missing number lost in the interval at whose end it has been
 missing for a whole interval after a higher number arrived, and late if it arrives
