@@ -293,7 +293,7 @@ func (f *simFlags) options(given map[string]bool) (*simOptions, error) {
 	}
 	o := &simOptions{
 		cfg: scenario.Config{Seed: *seed, Profile: prof, Duration: *duration, SendInterval: *sendIv,
-			Interval: *interval, Faults: fl, Correlation: corr},
+			Interval: *interval, Faults: fl, Correlation: corr, NoReadCheck: true},
 		netem: prof.String(), faults: scenario.FormatFaults(fl), app: *appName, format: *format,
 		trace: *trace, pcap: *pcapPath, plot: *plotPath, html: *htmlPath, check: *check, pingSize: *pingSize,
 	}

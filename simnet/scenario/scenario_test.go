@@ -363,3 +363,43 @@ func sum(m map[simnet.EventKind]int) (n int) {
 	}
 	return n
 }
+
+// NoReadCheck changes nothing but Result.Check, which it leaves zero, with or without
+// the oracle and a read observer (which keep the receiver reading through readConn), and
+// with corruption (whose copies the check compares bit by bit).
+func TestNoReadCheckOnlyLeavesCheckZero(t *testing.T) {
+	cfg := defaultConfig(t)
+	cfg.Profile = mustProfile(t, "delay 50ms 10ms loss 5% duplicate 1% reorder 10% corrupt 1%")
+	cfg.Duration = 10 * time.Second
+	cfg.Faults = []Fault{{At: 2 * time.Second, Kind: Partition}, {At: 3 * time.Second, Kind: Heal}}
+	for _, oracle := range []bool{false, true} {
+		for _, observe := range []bool{false, true} {
+			cfg.Oracle = oracle
+			var reads [2]int
+			run := func(noCheck bool) *Result {
+				c := cfg
+				c.NoReadCheck = noCheck
+				if observe {
+					i := 0
+					if noCheck {
+						i = 1
+					}
+					c.OnRead = func(Read) { reads[i]++ }
+				}
+				res, err := Run(c)
+				require.NoError(t, err)
+				return res
+			}
+			with, without := run(false), run(true)
+			require.NotZero(t, with.Check.Reads)
+			require.NotZero(t, with.Truth.Corrupted, "the check's corrupt path is taken")
+			assert.Equal(t, ReadCheck{}, without.Check, "oracle %v, observer %v", oracle, observe)
+			with.Check = ReadCheck{}
+			assert.Equal(t, with, without, "oracle %v, observer %v", oracle, observe)
+			assert.Equal(t, reads[0], reads[1], "the observer sees every read either way")
+			if observe {
+				assert.Equal(t, int(with.Final.Received), reads[1])
+			}
+		}
+	}
+}

@@ -64,12 +64,14 @@ type sink struct {
 	curN    int64 // the number it carries
 	cur     int32 // its datagram, -1 until its first event
 
-	dgs    []datagram // by send index
-	nums   nums       // the number each datagram carried
-	bySeq  seqs       // the datagram of each copy on the link, by sequence number
-	fifo   []delivery
-	head   int
-	maxIdx int32 // highest datagram delivered so far, -1 before any
+	dgs   []datagram // by send index
+	nums  nums       // the number each datagram carried
+	bySeq seqs       // the datagram of each copy on the link, by sequence number
+	fifo  []delivery // the copies delivered and not read yet, if checkReads
+	// checkReads: keep fifo, for readConn's check of each read (Config.NoReadCheck unset).
+	checkReads bool
+	head       int
+	maxIdx     int32 // highest datagram delivered so far, -1 before any
 
 	t Truth
 }
@@ -191,6 +193,9 @@ func (s *sink) delivered(seq uint64, corrupt bool) {
 		s.t.Extra++
 	}
 	s.maxIdx = max(s.maxIdx, idx)
+	if !s.checkReads {
+		return
+	}
 	if s.head > 0 && s.head == len(s.fifo) {
 		s.fifo, s.head = s.fifo[:0], 0
 	}
