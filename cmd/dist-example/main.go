@@ -125,10 +125,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // pointToHelp gives every usage error of a subcommand the same shape as a flag the flag
-// package rejects: "NAME: what was wrong (see dist-example NAME -h)".
+// package rejects: "NAME: what was wrong (see dist-example NAME -h)"; any other error but
+// a signal's is named after its subcommand too ("NAME: what went wrong").
 func pointToHelp(args []string, err error) error {
 	var ue usageError
-	if !errors.As(err, &ue) || strings.Contains(err.Error(), "see dist-example") {
+	var sg signalled
+	if err == nil || errors.Is(err, flag.ErrHelp) || errors.As(err, &sg) {
 		return err
 	}
 	name := args[0]
@@ -136,7 +138,18 @@ func pointToHelp(args []string, err error) error {
 		name = "sweep merge"
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, args[0]+":") && !strings.HasPrefix(msg, args[0]+" ") {
+	named := strings.HasPrefix(msg, args[0]+":") || strings.HasPrefix(msg, args[0]+" ")
+	if !errors.As(err, &ue) {
+		if named {
+			return err
+		}
+		// args[0] alone: sweep merge reports a sweep's outcome as the sweep itself does.
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	if strings.Contains(msg, "see dist-example") {
+		return err
+	}
+	if !named {
 		msg = name + ": " + msg
 	}
 	return usageError{fmt.Errorf("%s (see dist-example %s -h)", msg, name)}

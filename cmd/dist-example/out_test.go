@@ -116,6 +116,7 @@ func TestOutputPathsCheckedBeforeTheRun(t *testing.T) {
 			assert.Equal(t, 1, code)
 			assert.Empty(t, out)
 			assert.Contains(t, errOut, "no such file or directory")
+			assert.True(t, strings.HasPrefix(errOut, "dist-example: "+args[0]+": -"), "named after its subcommand, as usage errors are: %q", errOut)
 			assert.NotContains(t, errOut, "listening")
 		})
 	}
