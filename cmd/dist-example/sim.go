@@ -28,8 +28,8 @@ usage: dist-example sim [flags]
 Runs the sender on host1 and the receiver on host2 inside the deterministic simulator,
 over a link impaired as by "tc qdisc ... netem" (-netem, on both directions), for
 -duration of virtual time, then until the link is empty. It prints the seed and a replay
-command first, then the receiver's summaries stamped with virtual time, the link's
-counters, the receiver's counts beside the network's ground truth (what the link really
+command first, then the receiver's summaries stamped with virtual time (HH:MM:SS.mmm
+since the start, the hours going on past 24), the link's counters, the receiver's counts beside the network's ground truth (what the link really
 lost, duplicated and reordered), and last a fingerprint of the simulator's trace (a
 SHA-256 of every packet event, whether or not -trace writes them out). The same flags
 and seed give the same output, byte for byte.

@@ -19,12 +19,33 @@ import (
 // progressEvery is how often sim shows the summaries made since it last did.
 const progressEvery = 100 * time.Millisecond
 
+// simSummaryPrinter is recv's summaryPrinter, but a text line is stamped with the
+// virtual time since the start, whose hours go on past 24 (as in the trace and the
+// interrupt message), instead of the time of day, which would repeat every 24 hours.
+func simSummaryPrinter(w io.Writer, format string) func(app.Summary) {
+	if format == "json" {
+		return summaryPrinter(w, format)
+	}
+	const stampLen = len("15:04:05.000")
+	var line []byte
+	return func(s app.Summary) {
+		text := s.String()
+		line = line[:0]
+		if !s.Final && len(text) > stampLen && text[stampLen] == ' ' {
+			line = append(line, formatVirtual(s.Start.Sub(simnet.Epoch))...)
+			text = text[stampLen:]
+		}
+		line = append(append(line, text...), '\n')
+		_, _ = w.Write(line)
+	}
+}
+
 // simStream runs the send/recv scenario and writes its report to w.
 func simStream(o *simOptions, cfg scenario.Config, w io.Writer) (runID, error) {
 	page, w := newHTMLPage(o, w)
 	cfg.Observe = page.observe()
 	simHeader(o, w)
-	cfg.OnSummary = summaryPrinter(w, o.format)
+	cfg.OnSummary = simSummaryPrinter(w, o.format)
 	if f, ok := w.(interface{ Flush() error }); ok {
 		// A long run shows its progress: the first summary at once, then what has been
 		// made every progressEvery of wall time (a write per summary cost more than

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"image/png"
 	"io"
 	"os"
@@ -345,4 +346,15 @@ func TestSimTraceFile(t *testing.T) {
 	without, _ := sim(t, "-seed", "2", "-duration", "2s")
 	require.Equal(t, out, without, "the fingerprint does not depend on -trace")
 	require.Contains(t, string(b), "host1->host2 #0 len=2 queued due=00:00:00.0")
+}
+
+// A text summary is stamped with the virtual time since the start, whose hours go on
+// past 24 instead of starting over as a time of day would.
+func TestSimSummaryStampsPast24h(t *testing.T) {
+	out, _ := sim(t, "-seed", "1", "-duration", "26h", "-send-interval", "1h", "-interval", "1h", "-netem", "delay 1ms")
+	stamps := regexp.MustCompile(`(?m)^(\d+:\d\d:\d\d\.\d{3}) Received`).FindAllStringSubmatch(out, -1)
+	require.Len(t, stamps, 27, "one summary per hour, 0h to 26h:\n%s", out)
+	for i, m := range stamps {
+		assert.Equal(t, fmt.Sprintf("%02d:00:00.000", i), m[1])
+	}
 }
