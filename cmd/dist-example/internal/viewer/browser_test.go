@@ -73,6 +73,24 @@ func TestPageInBrowser(t *testing.T) {
 	var d0 drawn
 	b.eval(countJS, &d0)
 	require.Equal(t, "copies", d0.Mode, "the whole run fits under the bound: every copy drawn")
+
+	// The faults' labels (partition@3s and heal@4s are closer than the partition's label
+	// is long) are all there and none overlaps another.
+	var labels struct {
+		Texts    []string
+		Overlaps []string
+	}
+	b.eval(`(() => {
+		const r = [...document.querySelectorAll('#lanes text.faultlabel')].map(t => [t.textContent, t.getBoundingClientRect()]);
+		const out = [];
+		for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+			const a = r[i][1], c = r[j][1];
+			if (a.left < c.right && c.left < a.right && a.top < c.bottom && c.top < a.bottom) out.push(r[i][0] + ' / ' + r[j][0]);
+		}
+		return {Texts: r.map(x => x[0]), Overlaps: out};
+	})()`, &labels)
+	require.Len(t, labels.Texts, 4, "partition, heal, crash, restart: %q", labels.Texts)
+	require.Empty(t, labels.Overlaps, "fault labels drawn over each other")
 	for f := Fate(0); f < NumFates; f++ {
 		require.Equal(t, want[f], d0.Count[f], "drawn copies %v", f)
 		if want[f] > 0 {

@@ -139,9 +139,13 @@
     svg.appendChild(g);
   }
   // faultZones pairs partition/heal and crash/restart into shaded stretches.
+  // With labels, the labels go in a group of their own, returned for the caller to add
+  // last, above whatever it draws: a label that takes a lower row (close faults) then
+  // stays readable over the lanes.
   function faultMarks(svg, y0, y1, labels) {
-    const g = el('g', {});
+    const g = el('g', {}), gl = el('g', {});
     let cut = null, crash = null;
+    const rows = []; // where the last label of each row of labels ends, so that close faults' labels do not overlap
     const zone = function (a, b, cls) {
       const xa = Math.max(ML, X(a)), xb = Math.min(ML + plotW(), X(b));
       if (xb > xa) g.appendChild(el('rect', { class: cls, x: xa.toFixed(1), y: y0, width: (xb - xa).toFixed(1), height: y1 - y0 }));
@@ -155,11 +159,17 @@
       const x = X(at);
       if (x < ML || x > ML + plotW()) continue;
       g.appendChild(el('line', { class: 'fault', x1: x.toFixed(1), x2: x.toFixed(1), y1: y0, y2: y1 }));
-      if (labels) g.appendChild(el('text', { x: (x + 3).toFixed(1), y: y0 + 10 }, what));
+      if (labels) {
+        let r = 0;
+        while (r < rows.length && x + 3 < rows[r] + 6) r++;
+        rows[r] = x + 3 + what.length * 6.8; // 11px DejaVu Sans: at most about 6.8px a character
+        gl.appendChild(el('text', { class: 'faultlabel', x: (x + 3).toFixed(1), y: y0 + 10 + r * 14 }, what));
+      }
     }
     if (cut !== null) zone(cut, endT * 1.1, 'cutzone');
     if (crash !== null) zone(crash, endT * 1.1, 'crashzone');
     svg.appendChild(g);
+    return gl;
   }
 
   // ---- the lane diagram ----
@@ -178,7 +188,7 @@
     svg.setAttribute('viewBox', '0 0 ' + (plotW() + ML + MR) + ' ' + H);
     svg.textContent = '';
     axis(svg, LANETOP - 20, H - 20);
-    faultMarks(svg, LANETOP - 20, H - 20, true);
+    const faultLabels = faultMarks(svg, LANETOP - 20, H - 20, true);
     for (const h of D.hosts) {
       const y = laneY(h);
       svg.appendChild(el('line', { class: 'lane', x1: ML, x2: ML + plotW(), y1: y, y2: y }));
@@ -207,6 +217,7 @@
     const g = el('g', { id: 'marks', 'clip-path': 'url(#plotclip)' });
     g.innerHTML = parts.join('');
     svg.appendChild(g);
+    svg.appendChild(faultLabels);
   }
   function drawCopies(parts, L, k) {
     const c = L.c, v = visible(L), ys = laneY(L.src), yd = laneY(L.dst), dir = yd > ys ? 1 : -1;
