@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/dist-example/dist-example/cmd/dist-example/internal/plot"
 )
@@ -59,9 +60,12 @@ func createOut(flag, path string) (*outFile, error) {
 }
 
 // createTemp creates a new file beside target, named after it, with the permissions
-// os.Create would give target (0666 less the umask).
+// os.Create would give target (0666 less the umask). It first removes what earlier runs
+// that were killed (SIGKILL, a crash) left of their temporary files for target: those of
+// processes that no longer exist.
 func createTemp(target string) (*os.File, string, error) {
 	dir, base := filepath.Split(target)
+	removeStaleTemps(dir, base)
 	for i := 0; ; i++ {
 		tmp := filepath.Join(dir, "."+base+".tmp"+strconv.Itoa(os.Getpid())+"-"+strconv.Itoa(i))
 		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
@@ -77,6 +81,37 @@ func createTemp(target string) (*os.File, string, error) {
 			return nil, "", err
 		}
 	}
+}
+
+// removeStaleTemps removes the files in dir named as createTemp names its temporary
+// files for base (".BASE.tmpPID-N") whose process PID no longer runs.
+func removeStaleTemps(dir, base string) {
+	prefix := "." + base + ".tmp"
+	names, _ := filepath.Glob(filepath.Join(dir, globEscape(prefix)+"*-*"))
+	for _, name := range names {
+		rest := filepath.Base(name)[len(prefix):]
+		dash := strings.IndexByte(rest, '-')
+		if dash <= 0 {
+			continue
+		}
+		pid, err := strconv.Atoi(rest[:dash])
+		if _, nerr := strconv.Atoi(rest[dash+1:]); err != nil || nerr != nil || pid <= 0 || pid == os.Getpid() || processExists(pid) {
+			continue
+		}
+		_ = os.Remove(name)
+	}
+}
+
+// globEscape quotes the characters filepath.Match treats as special.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Write buffers p; after an error it takes nothing more and reports that error.

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,4 +142,34 @@ func TestSimWriteErrors(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "-pcap /dev/full")
 	assert.Equal(t, []string{"t.txt"}, dirNames(t, dir), "the trace that could be written is kept")
+}
+
+// A temporary file that a killed run left beside an output (its process is gone) is
+// removed when the output is next written; one of a live process, and other names, stay.
+func TestStaleTempsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("true")
+	require.NoError(t, cmd.Run())
+	dead := cmd.Process.Pid // exited and reaped: no such process (unless reused at once)
+	if processExists(dead) {
+		t.Skipf("pid %d was reused already", dead)
+	}
+	stale := filepath.Join(dir, fmt.Sprintf(".x.txt.tmp%d-0", dead))
+	live := filepath.Join(dir, fmt.Sprintf(".x.txt.tmp%d-0", os.Getppid()))
+	other := filepath.Join(dir, fmt.Sprintf(".y.txt.tmp%d-0", dead))
+	odd := filepath.Join(dir, ".x.txt.tmpabc-0")
+	for _, p := range []string{stale, live, other, odd} {
+		require.NoError(t, os.WriteFile(p, []byte("partial"), 0o644))
+	}
+	o, err := createOut("-trace", filepath.Join(dir, "x.txt"))
+	require.NoError(t, err)
+	_, _ = o.Write([]byte("whole\n"))
+	require.NoError(t, o.Close())
+	assert.NoFileExists(t, stale, "a dead process's temporary file is removed")
+	for _, p := range []string{live, other, odd} {
+		assert.FileExists(t, p)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "x.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "whole\n", string(got))
 }
