@@ -29,9 +29,16 @@ type batchConn interface {
 	WriteBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
+// newBatchConn returns c's batched side: golang.org/x/net's, with WriteBatch replaced
+// where the platform has a cheaper one (rawSendmmsg).
 func newBatchConn(c *net.UDPConn) batchConn {
+	v6 := false
 	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
-		return ipv6.NewPacketConn(c)
+		v6 = true
 	}
-	return ipv4.NewPacketConn(c)
+	var x batchConn = ipv4.NewPacketConn(c)
+	if v6 {
+		x = ipv6.NewPacketConn(c)
+	}
+	return withRawWrites(c, x, v6)
 }

@@ -23,7 +23,9 @@ type mmsghdr struct {
 
 // reader reads bursts of datagrams from one socket with recvmmsg, into buffers and
 // source addresses it keeps: unlike golang.org/x/net's ReadBatch, which allocates a
-// net.UDPAddr per datagram, a read allocates nothing. Not safe for concurrent use.
+// net.UDPAddr per datagram, a read allocates nothing. The call is a raw system call (the
+// socket is non-blocking: it returns at once, and the goroutine keeps its P; see
+// rawWriter). Not safe for concurrent use.
 type reader struct {
 	rc   syscall.RawConn
 	hs   []mmsghdr
@@ -57,7 +59,7 @@ func newReader(c *net.UDPConn) *reader {
 			h.Iov = &r.iov[i]
 			h.SetIovlen(1)
 		}
-		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hs[0])),
+		n, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hs[0])),
 			uintptr(len(r.hs)), 0, 0, 0)
 		if e == unix.EAGAIN || e == unix.EINTR {
 			return false // the poller waits for the socket to be readable again

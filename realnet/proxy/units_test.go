@@ -130,3 +130,33 @@ func TestNewRejectsBadConfigs(t *testing.T) {
 		})
 	}
 }
+
+func TestSpinTrackerFollowsLateWakeups(t *testing.T) {
+	var s spinTracker
+	require.Equal(t, minSpin, s.margin(), "starts at the minimum")
+	s.observe(10 * time.Microsecond)
+	require.Equal(t, minSpin, s.margin(), "an early enough wake-up keeps the minimum")
+
+	s.observe(300 * time.Microsecond)
+	require.Equal(t, 300*time.Microsecond+spinGuard, s.margin(), "a late wake-up raises it at once")
+	s.observe(5 * time.Millisecond)
+	require.Equal(t, maxSpin, s.margin(), "never above maxSpin")
+
+	prev := s.margin()
+	for range 200 {
+		s.observe(0)
+		m := s.margin()
+		require.LessOrEqual(t, m, prev, "decays while wake-ups are on time")
+		require.GreaterOrEqual(t, m, minSpin, "never below minSpin")
+		prev = m
+	}
+	require.Less(t, s.margin(), minSpin+5*time.Microsecond, "back near the minimum after 200 timely wake-ups")
+	for range spinDecay / 2 {
+		s.observe(0)
+	}
+	s.observe(400 * time.Microsecond)
+	require.Equal(t, 400*time.Microsecond+spinGuard, s.margin())
+	s.observe(0)
+	require.Less(t, s.margin(), 400*time.Microsecond+spinGuard, "one timely wake-up starts the decay")
+	require.Greater(t, s.margin(), 400*time.Microsecond, "by 1/spinDecay of the excess")
+}

@@ -66,3 +66,34 @@ func (w *clockWaiter) kick() {
 }
 
 func (w *clockWaiter) close() { w.timer.Stop() }
+
+// Bounds of the precise waiter's spin: it sleeps in the kernel until a margin before a
+// due time and spins the rest, so a thread that wakes up to that much late still
+// writes on time. How late a timer wakes a thread depends on the machine (on this
+// project's 2-vCPU VM: tens of microseconds when idle, hundreds when busy, in spells),
+// so the margin follows what the waiter sees: it rises at once to cover the latest
+// wake-up (plus spinGuard) and decays back toward minSpin by 1/spinDecay of the excess
+// per timed wake. The spin costs CPU only while packets wait for their due times.
+const (
+	minSpin   = 150 * time.Microsecond
+	maxSpin   = 800 * time.Microsecond
+	spinGuard = 25 * time.Microsecond
+	spinDecay = 16
+)
+
+// spinTracker is a waiter's adaptive spin margin. The zero value starts at minSpin.
+// Not safe for concurrent use (the loop's own).
+type spinTracker struct{ m time.Duration }
+
+// margin is how long before a due time to stop sleeping and start spinning.
+func (s *spinTracker) margin() time.Duration { return max(s.m, minSpin) }
+
+// observe takes how late a timed wake-up came (after the time it was armed for).
+func (s *spinTracker) observe(late time.Duration) {
+	m := s.margin()
+	if need := late + spinGuard; need > m {
+		s.m = min(need, maxSpin)
+		return
+	}
+	s.m = m - (m-minSpin)/spinDecay
+}

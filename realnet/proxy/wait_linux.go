@@ -11,15 +11,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spinMargin is how long before a due time the precise waiter stops sleeping in the
-// kernel and spins: it covers the wake-up latency of the thread (a few to tens of
-// microseconds on an idle machine), so the write starts within about a microsecond of
-// the due time. It costs that much CPU per due time that has to be waited for, nothing
-// when idle.
-const spinMargin = 150 * time.Microsecond
-
 // preciseWaiter sleeps on a timerfd, which the kernel fires on a high-resolution timer
-// with no timer slack, on an OS thread of its own, and spins the last spinMargin. A kick
+// with no timer slack, on an OS thread of its own, and spins the last stretch before the
+// due time (a margin adapted to how late the thread wakes: see spinTracker). A kick
 // writes an eventfd, only when the loop is actually asleep in ppoll.
 type preciseWaiter struct {
 	now      func() time.Duration // read-only
@@ -27,6 +21,7 @@ type preciseWaiter struct {
 	locked   bool                 // the loop's goroutine holds its thread
 	realtime bool                 // read-only: ask for SCHED_FIFO for that thread
 	fds      [2]unix.PollFd       // the loop's: timerfd, eventfd
+	spin     spinTracker          // the loop's
 
 	sleeping atomic.Bool // in (or about to enter) ppoll
 	kicked   atomic.Bool // a kick since the last sleep returned
@@ -63,7 +58,7 @@ func (w *preciseWaiter) sleep(due time.Duration) {
 			// Best effort (needs CAP_SYS_NICE or an RLIMIT_RTPRIO): at the lowest real-time
 			// priority the thread runs as soon as its timer fires, ahead of every ordinary
 			// thread, so a busy machine does not make the packets late. It never runs long:
-			// a spin of at most spinMargin, then writes.
+			// a spin of at most maxSpin, then writes.
 			_ = unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}, 0)
 		}
 	}
@@ -73,7 +68,8 @@ func (w *preciseWaiter) sleep(due time.Duration) {
 		if rest == 0 {
 			return
 		}
-		if rest <= spinMargin {
+		margin := w.spin.margin()
+		if rest <= margin {
 			for w.now() < due && !w.kicked.Load() {
 			}
 			return
@@ -84,15 +80,19 @@ func (w *preciseWaiter) sleep(due time.Duration) {
 			return
 		}
 		var spec unix.ItimerSpec // zero disarms: sleep until kicked
+		wake := never
 		if due != never {
-			spec.Value = unix.NsecToTimespec(int64(rest - spinMargin))
+			wake = due - margin
+			spec.Value = unix.NsecToTimespec(int64(rest - margin))
 		}
 		_ = unix.TimerfdSettime(w.tfd, 0, &spec, nil)
 		_, _ = unix.Ppoll(w.fds[:], nil, nil) // EINTR: look again
 		w.sleeping.Store(false)
 		var buf [8]byte
 		_, _ = unix.Read(w.efd, buf[:])
-		_, _ = unix.Read(w.tfd, buf[:])
+		if n, _ := unix.Read(w.tfd, buf[:]); n == len(buf) && wake != never {
+			w.spin.observe(w.now() - wake) // the timer fired: how late did the thread get here?
+		}
 	}
 }
 
