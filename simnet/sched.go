@@ -64,6 +64,18 @@ type gor struct {
 	// sp is where blockLocked's frame was on g's stack when g last parked (0 before):
 	// the switch to g touches the stack lines around it first (see touchStack).
 	sp uintptr
+
+	// With many goroutines (more than touchFrom), what warms the next goroutine's cache
+	// lines early (see warmSuccessor): rtg is g's runtime record (0 where unknown);
+	// resumeFn the iter.Pull function whoever resumes g calls, recorded as g parks. succ
+	// is whom g handed the token to when it last parked, and succSp and succG that one's
+	// stack address and runtime record then: with goroutines taking turns in a steady
+	// order, the best guess at who runs after g next time.
+	rtg      uintptr
+	resumeFn uintptr
+	succ     *gor
+	succSp   uintptr
+	succG    uintptr
 }
 
 const forever = time.Duration(math.MaxInt64)
@@ -133,7 +145,14 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 	mark := uintptr(unsafe.Pointer(&probe))
 	g.sp = mark
 	if n.cur = n.nextLocked(); n.cur != g { // switchLocked, inline
+		warm := len(n.live) > touchFrom
+		if t := n.cur; warm && t != nil {
+			g.succ, g.succSp, g.succG = t, t.sp, t.rtg
+		}
 		n.transferLocked(g)
+		if warm && g.succ != nil {
+			warmSuccessor(g) // while g works, the one likely to run after it comes into cache
+		}
 	}
 	if uintptr(unsafe.Pointer(&probe)) != mark {
 		g.self.forget() // the stack moved while g was parked
@@ -210,12 +229,19 @@ func (n *Network) transferLocked(self *gor) {
 			self.slot = s
 		}
 		// s.swap(), inline: the resumed goroutine returns through one frame fewer, whose
-		// stack lines are cold when many goroutines take turns.
+		// stack lines are cold when many goroutines take turns. Whoever resumes self
+		// next calls the other of s's two functions.
 		if s.yieldNext {
 			s.yieldNext = false
+			if self != nil {
+				self.resumeFn = funcAddr(s.next)
+			}
 			s.yield(struct{}{})
 		} else {
 			s.yieldNext = true
+			if self != nil {
+				self.resumeFn = funcAddr(s.yield)
+			}
 			s.next()
 		}
 		for len(n.zombies) > 0 {
@@ -233,10 +259,14 @@ func newCoro(g *gor) *coro {
 	c.next, _ = iter.Pull(func(yield func(struct{}) bool) {
 		c.yield = yield
 		g.self = callerNow()
+		g.rtg = getg()
 		g.main()
 	})
 	return c
 }
+
+// funcAddr is the address of f's closure record, the first line a call of f reads.
+func funcAddr[F any](f F) uintptr { return *(*uintptr)(unsafe.Pointer(&f)) }
 
 // main runs g's function and then hands the token on; a panic becomes the run's error.
 // It starts and ends with mu locked, which the switches to and from it hand over.
