@@ -153,10 +153,15 @@ func (d *direction) enqueue(in []inbound, rejected int, pkts []netem.Packet[*ses
 	d.rejected.Add(uint64(rejected))
 	d.received.Add(uint64(len(in) + rejected))
 	now := d.now()
+	// What the burst adds to the sessions' and the direction's counts, added up here and
+	// applied once a run (still under the lock, before the loop can write any of it).
+	var added int64   // buffer bytes now queued
+	var sess *session // the session of the current run of datagrams
+	var held int64    // copies of sess's datagrams queued in this run
 	for i := range pkts {
 		pkt := &pkts[i]
 		size := int64(cap(pkt.Data))
-		if d.queued.Load()+size > d.maxBytes {
+		if d.queued.Load()+added+size > d.maxBytes {
 			d.byteDrops.Add(1)
 			continue // pkt.Data goes back to the pool below
 		}
@@ -170,8 +175,14 @@ func (d *direction) enqueue(in []inbound, rejected int, pkts []netem.Packet[*ses
 		}
 		// Counted under the lock, before the loop can write these copies, so a session is
 		// never seen idle while one of its packets is still in the proxy.
-		pkt.Meta.inflight.Add(queued)
-		d.queued.Add(queued * size)
+		if pkt.Meta != sess {
+			if held != 0 {
+				sess.inflight.Add(held)
+			}
+			sess, held = pkt.Meta, 0
+		}
+		held += queued
+		added += queued * size
 		if orig == netem.Queued {
 			pkt.Data = nil // the link holds it now
 		}
@@ -180,9 +191,14 @@ func (d *direction) enqueue(in []inbound, rejected int, pkts []netem.Packet[*ses
 
 		// A dequeue attempt after each enqueue, as the kernel makes: a burst given to
 		// the link first and dequeued after would leave in another order (reorder puts
-		// each packet it sends at once at the head of the queue).
+		// each packet it sends at once at the head of the queue). What it releases is
+		// written only after the lock is given back, once the counts below are in.
 		d.dequeueLocked(now)
 	}
+	if held != 0 {
+		sess.inflight.Add(held)
+	}
+	d.queued.Add(added)
 	var batch []netem.Packet[*session]
 	if len(d.ready) > 0 && !d.writing && d.link.Len() == 0 {
 		batch = d.takeLocked()
@@ -240,13 +256,16 @@ func (d *direction) flush(batch []netem.Packet[*session]) (more bool) {
 
 // dequeueLocked moves every packet the link releases at now to ready, up to maxReady.
 func (d *direction) dequeueLocked(now time.Duration) {
+	n := len(d.ready)
 	for len(d.ready) < maxReady {
 		p, ok := d.link.Dequeue(now)
 		if !ok {
-			return
+			break
 		}
 		d.ready = append(d.ready, p)
-		d.unwritten.Add(1)
+	}
+	if k := len(d.ready) - n; k > 0 {
+		d.unwritten.Add(int64(k))
 	}
 }
 
@@ -303,10 +322,14 @@ func (d *direction) loop() {
 // account adds a batch about to be written at t to the delivery counters.
 func (d *direction) account(batch []netem.Packet[*session], t time.Duration) {
 	var bytes uint64
-	for i := range batch {
-		p := &batch[i]
-		d.late.record(t - p.Due)
-		bytes += uint64(len(p.Data))
+	for i := 0; i < len(batch); {
+		// A burst that left at once shares one due time: one record for the run.
+		due, k := batch[i].Due, 0
+		for ; i < len(batch) && batch[i].Due == due; i++ {
+			bytes += uint64(len(batch[i].Data))
+			k++
+		}
+		d.late.recordN(t-due, uint64(k))
 	}
 	d.bytesOut.Add(bytes)
 	// Last: stats reads this first, so whoever sees the copies delivered sees their bytes.
@@ -320,13 +343,17 @@ func (d *direction) account(batch []netem.Packet[*session], t time.Duration) {
 // inflight decrement, so a sweep finds the session either busy or freshly active.
 func (d *direction) release(batch []netem.Packet[*session], t time.Duration) {
 	var bytes int64
-	for i := range batch {
-		p := &batch[i]
-		p.Meta.touch(t)
-		p.Meta.inflight.Add(-1)
-		bytes += int64(cap(p.Data))
-		d.pool.put(p.Data)
-		batch[i] = netem.Packet[*session]{}
+	for i := 0; i < len(batch); {
+		s, k := batch[i].Meta, int64(0) // a run of one session's datagrams
+		for ; i < len(batch) && batch[i].Meta == s; i++ {
+			p := &batch[i]
+			bytes += int64(cap(p.Data))
+			d.pool.put(p.Data)
+			batch[i] = netem.Packet[*session]{}
+			k++
+		}
+		s.touch(t)
+		s.inflight.Add(-k)
 	}
 	d.queued.Add(-bytes)
 }

@@ -44,14 +44,17 @@ func histUpper(i int) uint64 {
 }
 
 // record adds one duration (negative ones count as 0).
-func (h *latencyHist) record(d time.Duration) {
+func (h *latencyHist) record(d time.Duration) { h.recordN(d, 1) }
+
+// recordN adds n samples of the same duration.
+func (h *latencyHist) recordN(d time.Duration, n uint64) {
 	d = max(d, 0)
-	h.counts[histBucket(uint64(d))].Add(1)
-	h.sum.Add(int64(d))
+	h.counts[histBucket(uint64(d))].Add(n)
+	h.sum.Add(int64(d) * int64(n))
 	if int64(d) > h.max.Load() {
 		h.max.Store(int64(d)) // only the recording goroutine stores
 	}
-	h.n.Add(1)
+	h.n.Add(n)
 }
 
 // LatenessStats summarise how long after their due time packets were written.

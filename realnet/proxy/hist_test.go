@@ -59,3 +59,19 @@ func TestLatencyHistPercentiles(t *testing.T) {
 		assert.LessOrEqual(t, float64(c.got), float64(exact)*(1+1.0/16)+1, "p%v", c.q*100)
 	}
 }
+
+// recordN of a run is n records of the same duration: what the writer does for a burst
+// that shares one due time.
+func TestLatencyHistRecordNIsRepeatedRecord(t *testing.T) {
+	var one, many latencyHist
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		d := time.Duration(r.Int64N(int64(time.Millisecond))) - 100*time.Microsecond
+		k := 1 + r.Uint64N(64)
+		many.recordN(d, k)
+		for range k {
+			one.record(d)
+		}
+	}
+	assert.Equal(t, one.snapshot(), many.snapshot())
+}

@@ -156,6 +156,25 @@ func TestIdleSessionsExpireAndComeBack(t *testing.T) {
 	assert.Equal(t, uint64(2), k.Opened)
 }
 
+// A burst relayed at once (read, released and written in runs of one session) leaves its
+// session with nothing counted in flight, so it expires once idle: a run written counts
+// each of its datagrams out, as it counted each in.
+func TestSessionExpiresAfterABurst(t *testing.T) {
+	s := newSink(t, "udp4", "127.0.0.1:0")
+	p := startProxy(t, s.addr(), "duplicate 30%", "", 1, func(c *Config) { c.IdleTimeout = 40 * time.Millisecond })
+	c := dialer(t, p)
+	const n = 300
+	for i := range n {
+		_, err := c.Write(makeDatagram(uint64(i), 64))
+		require.NoError(t, err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return p.Counters().Sessions.Expired == 1 },
+		"the session never expired after its burst (copies still counted in flight)")
+	k := p.Counters()
+	assert.Zero(t, k.Forward.InFlight)
+	assert.Equal(t, k.Forward.Delivered, uint64(len(s.arrivals())))
+}
+
 // A session with packets still queued is not expired under them.
 func TestSessionWithQueuedPacketsIsKept(t *testing.T) {
 	up := newEcho(t, "udp4", "127.0.0.1:0")

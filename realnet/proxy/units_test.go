@@ -160,3 +160,20 @@ func TestSpinTrackerFollowsLateWakeups(t *testing.T) {
 	require.Less(t, s.margin(), 400*time.Microsecond+spinGuard, "one timely wake-up starts the decay")
 	require.Greater(t, s.margin(), 400*time.Microsecond, "by 1/spinDecay of the excess")
 }
+
+// The idle buffers a class keeps are bounded: a burst given back does not stay whole.
+func TestPoolBoundsIdleBuffers(t *testing.T) {
+	p := newBufPool()
+	c := class(1000)
+	limit := p.free[c].max
+	require.Equal(t, poolBytesPerClass/1024, limit)
+	for range 3 * limit {
+		p.put(make([]byte, 0, 1024))
+	}
+	require.Len(t, p.free[c].bufs, limit)
+	for range limit {
+		p.get(1000)
+	}
+	require.Empty(t, p.free[c].bufs, "every kept buffer handed out")
+	require.Equal(t, 1024, cap(p.get(1000)), "then fresh ones")
+}
