@@ -145,14 +145,7 @@ func (n *Network) blockLocked(g *gor, w waitKind, c *Conn, until time.Duration, 
 	mark := uintptr(unsafe.Pointer(&probe))
 	g.sp = mark
 	if n.cur = n.nextLocked(); n.cur != g { // switchLocked, inline
-		warm := len(n.live) > touchFrom
-		if t := n.cur; warm && t != nil {
-			g.succ, g.succSp, g.succG = t, t.sp, t.rtg
-		}
 		n.transferLocked(g)
-		if warm && g.succ != nil {
-			warmSuccessor(g) // while g works, the one likely to run after it comes into cache
-		}
 	}
 	if uintptr(unsafe.Pointer(&probe)) != mark {
 		g.self.forget() // the stack moved while g was parked
@@ -222,6 +215,16 @@ func (n *Network) transferLocked(self *gor) {
 		}
 		if t := n.cur; t != nil && t.sp != 0 && len(n.live) > touchFrom {
 			touchStack(&t.sp) // before the switch, whose own loads would wait on each miss
+			if self != nil {
+				// What self's warmSuccessor will prefetch: t, and how its resumer
+				// resumes self (with the other of s's two functions).
+				self.succ, self.succSp, self.succG = t, t.sp, t.rtg
+				if s.yieldNext {
+					self.resumeFn = funcAddr(s.next)
+				} else {
+					self.resumeFn = funcAddr(s.yield)
+				}
+			}
 		}
 		if self == nil {
 			n.drvSlot = s
@@ -229,19 +232,12 @@ func (n *Network) transferLocked(self *gor) {
 			self.slot = s
 		}
 		// s.swap(), inline: the resumed goroutine returns through one frame fewer, whose
-		// stack lines are cold when many goroutines take turns. Whoever resumes self
-		// next calls the other of s's two functions.
+		// stack lines are cold when many goroutines take turns.
 		if s.yieldNext {
 			s.yieldNext = false
-			if self != nil {
-				self.resumeFn = funcAddr(s.next)
-			}
 			s.yield(struct{}{})
 		} else {
 			s.yieldNext = true
-			if self != nil {
-				self.resumeFn = funcAddr(s.yield)
-			}
 			s.next()
 		}
 		for len(n.zombies) > 0 {
@@ -250,6 +246,9 @@ func (n *Network) transferLocked(self *gor) {
 			n.zombies = n.zombies[:len(n.zombies)-1]
 			go z.swap() // the coroutine ends on a goroutine of its own (see main)
 		}
+	}
+	if self != nil && self.succ != nil {
+		warmSuccessor(self) // while self works, the one likely to run after it comes into cache
 	}
 }
 
