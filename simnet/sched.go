@@ -65,7 +65,7 @@ type gor struct {
 	// the switch to g touches the stack lines around it first (see touchStack).
 	sp uintptr
 
-	// With many goroutines (more than touchFrom), what warms the next goroutine's cache
+	// With many goroutines (more than warmFrom), what warms the next goroutine's cache
 	// lines early (see warmSuccessor): rtg is g's runtime record (0 where unknown);
 	// resumeFn the iter.Pull function whoever resumes g calls, recorded as g parks. succ
 	// is whom g handed the token to when it last parked, and succSp and succG that one's
@@ -215,7 +215,7 @@ func (n *Network) transferLocked(self *gor) {
 		}
 		if t := n.cur; t != nil && t.sp != 0 && len(n.live) > touchFrom {
 			touchStack(&t.sp) // before the switch, whose own loads would wait on each miss
-			if self != nil {
+			if self != nil && len(n.live) > warmFrom {
 				// What self's warmSuccessor will prefetch: t, and how its resumer
 				// resumes self (with the other of s's two functions).
 				self.succ, self.succSp, self.succG = t, t.sp, t.rtg

@@ -41,3 +41,10 @@ func warmSuccessor(g *gor) {
 // touchFrom is how many live goroutines it takes for transferLocked to touch stacks:
 // with fewer, their stacks stay in cache and the loads would only cost instructions.
 const touchFrom = 128
+
+// warmFrom is how many live goroutines it takes for a goroutine to warm its successor
+// (warmSuccessor): with fewer, what they use stays in cache and the prefetches would
+// only cost instructions. Alternated 2-host and N-host segments in one process, ratio
+// of 10th percentiles: with warming from 128, 100 hosts (200 goroutines) 1.14-1.18,
+// without 1.08-1.12; 250 hosts 1.28-1.32 with, 1.30-1.37 without.
+const warmFrom = 256
