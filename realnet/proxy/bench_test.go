@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dist-example/dist-example/internal/cputime"
 )
 
 // counter is a receiver that only counts, so the benchmark measures the path, not
@@ -63,7 +65,10 @@ func target(b *testing.B, viaProxy bool, addr string) (*net.UDPConn, *Proxy) {
 
 // BenchmarkThroughput sends b.N 64-byte datagrams as fast as one goroutine can and
 // reports what arrived per second (the sender outruns the receiver, so this is the
-// path's capacity) and the share lost in socket buffers.
+// path's capacity), the share lost in socket buffers, and the process's CPU time per
+// datagram that arrived: direct is the sender's and the receiver's cost, the reference;
+// proxy adds the proxy's (empty profile), whose own cost is the difference. Compare the
+// two in one run (-count 4 or more: the machine's other load moves both).
 func BenchmarkThroughput(b *testing.B) {
 	for _, via := range []struct {
 		name  string
@@ -75,6 +80,7 @@ func BenchmarkThroughput(b *testing.B) {
 			msg := make([]byte, 64)
 			b.ResetTimer()
 			start := sinceEpoch()
+			cpu0 := cputime.Process()
 			for i := range b.N {
 				binary.BigEndian.PutUint64(msg, uint64(i))
 				_, _ = c.Write(msg)
@@ -85,10 +91,14 @@ func BenchmarkThroughput(b *testing.B) {
 				time.Sleep(100 * time.Millisecond)
 			}
 			b.StopTimer()
+			cpu := cputime.Process() - cpu0 // the last 100 ms were idle
 			got := k.n.Load()
 			elapsed := time.Duration(k.last.Load()) - start
 			b.ReportMetric(float64(got)/elapsed.Seconds(), "delivered/s")
 			b.ReportMetric(100*(1-float64(got)/float64(b.N)), "%lost")
+			if got > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(got), "cpu-ns/delivered")
+			}
 			if p != nil {
 				f := p.Counters().Forward
 				b.Logf("N=%d forward: read %d, limit drops %d, delivered %d", b.N, f.Received, f.LimitDrops, f.Delivered)
