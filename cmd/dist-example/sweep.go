@@ -42,6 +42,8 @@ Runs are ordered profile by profile, seed by seed, and every row is a pure funct
 Any run that fails, or whose receiver disagrees with the ground truth, is listed on
 stderr with the one-line "dist-example sim" command that replays it (the row carries it
 too), and the exit status is 1. On a terminal, a progress line shows on stderr.
+Ctrl-C (SIGINT) or SIGTERM starts no more runs: the rows done so far and an end record
+marked "interrupted" are written, and sweep exits 130 (SIGINT) or 143 (SIGTERM).
 
 -shard K/N runs only the runs whose index is K-1 modulo N: N shards together run the
 sweep once. "dist-example sweep merge PART..." joins the shards' outputs (all N of them,
@@ -270,10 +272,23 @@ func sweepRun(ctx context.Context, p *sweepPlan, w *sweepWriter) error {
 		return werr
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %d runs done", w.total.Runs)
+		// Wraps the signal, so that main exits 130 (SIGINT) or 143 (SIGTERM), as sim does.
+		return sweepInterrupted{cause: context.Cause(ctx), what: stopCause(ctx), runs: w.total.Runs}
 	}
 	return nil
 }
+
+// sweepInterrupted is the error of a sweep that Ctrl-C or SIGTERM cut short.
+type sweepInterrupted struct {
+	cause error
+	what  string
+	runs  int
+}
+
+func (e sweepInterrupted) Error() string {
+	return fmt.Sprintf("sweep: interrupted by %s: %d runs done", e.what, e.runs)
+}
+func (e sweepInterrupted) Unwrap() error { return e.cause }
 
 // runOne runs run i of the plan and makes its row; a failing run makes a row too.
 func runOne(p *sweepPlan, i int) sweepRow {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -238,6 +239,23 @@ func TestSweepInterrupted(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	assert.Contains(t, lines[0], `"type":"sweep"`)
 	assert.Contains(t, lines[len(lines)-1], `"interrupted":true`)
+}
+
+// Stopped by a signal (SIGINT from Ctrl-C, or SIGTERM), sweep exits as sim does: 130 or
+// 143, naming the signal.
+func TestSweepInterruptedBySignal(t *testing.T) {
+	for _, tc := range []struct {
+		sig  os.Signal
+		code int
+		name string
+	}{{os.Interrupt, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(signalled{tc.sig})
+		code, out, errOut := runCmd(ctx, "sweep", "-seeds", "50", "-duration", "1s")
+		assert.Equal(t, tc.code, code)
+		assert.Contains(t, errOut, "sweep: interrupted by "+tc.name+": 0 runs done")
+		assert.Contains(t, out, `"interrupted":true`)
+	}
 }
 
 func TestSweepProgressLine(t *testing.T) {
