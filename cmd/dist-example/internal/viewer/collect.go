@@ -159,10 +159,13 @@ func (c *Collector) host(name string) {
 
 func (c *Collector) bucket(at time.Duration) int { return int(at / c.Width) }
 
+// grow makes room for bucket b. The buckets it adds held the queue as it is now, since
+// nothing changed it between the last event and this one: that is their maximum so far
+// (a copy in flight across a bucket with no event is on the link all through it).
 func (l *Link) grow(b int) {
 	for len(l.Counts) <= b {
 		l.Counts = append(l.Counts, [NumFates]uint32{})
-		l.QueueMax = append(l.QueueMax, 0)
+		l.QueueMax = append(l.QueueMax, l.queue)
 	}
 }
 
@@ -258,10 +261,9 @@ func (c *Collector) arrive(ev *simnet.Event, code byte) {
 		return // not queued while we watched: cannot happen with events in order
 	}
 	lc := &l.light[l.bySeq[ev.Seq]]
-	l.queue--
 	ab := c.bucket(ev.At)
-	l.grow(ab)
-	l.QueueMax[ab] = max(l.QueueMax[ab], l.queue)
+	l.grow(ab) // before the copy leaves: it was on the link until now, in bucket ab too
+	l.queue--
 	fate := Refused
 	switch code {
 	case arrHostDown:
@@ -309,6 +311,7 @@ func (l *Link) interval(every, at time.Duration) *IntervalTruth {
 // once, after the last event.
 func (c *Collector) Finish() {
 	for _, l := range c.Links {
+		l.grow(c.bucket(c.End)) // to the run's end: what is still in flight stays on the link
 		for i := range l.dgs {
 			if !l.dgs[i].delivered {
 				l.interval(c.Every, time.Duration(l.dgs[i].sent)).Undelivered++

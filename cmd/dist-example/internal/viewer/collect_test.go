@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dist-example/dist-example/simnet/netem"
@@ -122,4 +123,33 @@ func TestBoundKeepsCounts(t *testing.T) {
 	var page bytes.Buffer
 	require.NoError(t, Write(&page, Meta{}, c))
 	require.Contains(t, page.String(), `"dropped":`+strconv.Itoa(l.Dropped))
+}
+
+// The queue chart's bucket maximum counts a copy in every bucket it spends on the link,
+// including those in which no event happens: with a datagram a second and a 500 ms
+// delay, one copy is on the link in the first half of every second and none in the
+// second half (it used to read 0 everywhere but the buckets of sends).
+func TestQueueMaxHoldsBetweenEvents(t *testing.T) {
+	p, err := netem.Parse("delay 500ms")
+	require.NoError(t, err)
+	cfg := scenario.Config{Seed: 1, Profile: p, Duration: 4 * time.Second, SendInterval: time.Second, Interval: time.Second}
+	c := NewCollector(cfg.Duration, cfg.Interval)
+	cfg.Observe = c.Observe
+	_, err = scenario.Run(cfg)
+	require.NoError(t, err)
+	c.Finish()
+	require.Len(t, c.Links, 1)
+	l := c.Links[0]
+	at := func(d time.Duration) uint32 { return l.QueueMax[c.bucket(d)] }
+	for s := range 4 {
+		sec := time.Duration(s) * time.Second
+		for _, in := range []time.Duration{0, 100 * time.Millisecond, 250 * time.Millisecond, 490 * time.Millisecond} {
+			assert.Equal(t, uint32(1), at(sec+in), "a copy is on the link at %v", sec+in)
+		}
+		for _, out := range []time.Duration{550 * time.Millisecond, 750 * time.Millisecond, 980 * time.Millisecond} {
+			if sec+out < c.End { // the run ends once the last copy has left
+				assert.Equal(t, uint32(0), at(sec+out), "nothing is on the link at %v", sec+out)
+			}
+		}
+	}
 }
