@@ -105,7 +105,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	jobs := fs.Int("jobs", runtime.NumCPU(), "`N` runs at a time, by default as many as this machine has CPUs")
 	shard := fs.String("shard", "", "run only the K-th of N disjoint parts of the sweep, `K/N` with 1 <= K <= N")
 	format := fs.String("format", "json", "output format, `json|csv`: JSON lines, or the rows as CSV and the other records as \"# {json}\" lines")
-	plotPath := fs.String("plot", "", "draw each profile's summary against the swept parameter to `FILE` (.png or .svg)")
+	plotPath := fs.String("plot", "", "draw each profile's summary to `FILE` (.png or .svg): against the swept parameter when one {...} group of numbers varies, else one column per profile, named by its group's value or its index")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -16,6 +16,9 @@ type gridProfile struct {
 	text string  // the expanded netem text, as given (before canonicalisation)
 	x    float64 // the swept parameter's value (grid.numeric), else the profile's index
 	xs   string  // x as written in the grid (or the index)
+	// name is what a chart calls the profile on a categorical x axis: the value of the
+	// grid's only group (normal, pareto), else its index.
+	name string
 }
 
 // grid is a -netem grid expanded: every profile, in order, and what varies along it.
@@ -23,6 +26,9 @@ type grid struct {
 	profiles []gridProfile
 	numeric  bool   // exactly one {...} group varies, over numbers: x is its value
 	xLabel   string // what x is: the template with the group written X, or "profile"
+	// named: exactly one {...} group varies, over words; its template is nameLabel.
+	named     bool
+	nameLabel string
 }
 
 // parseGrid expands a -netem grid: profiles separated by ';', each may hold groups
@@ -68,7 +74,7 @@ func parseGrid(text string) (*grid, error) {
 				}
 			}
 			idx := len(g.profiles)
-			g.profiles = append(g.profiles, gridProfile{text: b.String(), x: float64(idx), xs: strconv.Itoa(idx)})
+			g.profiles = append(g.profiles, gridProfile{text: b.String(), x: float64(idx), xs: strconv.Itoa(idx), name: strconv.Itoa(idx)})
 		}
 	}
 	g.xLabel = "profile"
@@ -87,6 +93,11 @@ func parseGrid(text string) (*grid, error) {
 			g.numeric, g.xLabel = true, strings.TrimSpace(template)
 			for i := range g.profiles {
 				g.profiles[i].x, g.profiles[i].xs = xs[i], onlyGroup[i]
+			}
+		} else {
+			g.named, g.nameLabel = true, strings.TrimSpace(template)
+			for i := range g.profiles {
+				g.profiles[i].name = strings.TrimSpace(onlyGroup[i])
 			}
 		}
 	}

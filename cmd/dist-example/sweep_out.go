@@ -296,11 +296,18 @@ func plotSweep(p *sweepPlan, sums []sweepSummary, w io.Writer) error {
 	}
 	xl := p.head.X
 	if p.grid.numeric {
-		xl = "X in: " + xl
-	} else {
-		xl = "profile (index; see the summaries)"
+		return plot.WriteSweep(w, plotFormat(p.plot), title, "X in: "+xl, panels)
 	}
-	return plot.WriteSweep(w, plotFormat(p.plot), title, xl, panels)
+	// Profiles that are not points on a numeric scale: one category each, by name.
+	names := make([]string, len(p.grid.profiles))
+	for i, gp := range p.grid.profiles {
+		names[i] = gp.name
+	}
+	xl = "profile (index; see the summaries)"
+	if p.grid.named {
+		xl = "X in: " + p.grid.nameLabel
+	}
+	return plot.WriteSweep(w, plotFormat(p.plot), title, xl, panels, names...)
 }
 
 // progress is the line a sweep keeps up to date on a terminal.

@@ -203,8 +203,11 @@ type chart struct {
 	// for the legend, see legendRoom): where the legend is taller than that room, the
 	// layout raises the axis's top until the legend fits above dataTop.
 	dataTop float64
-	items   []item
-	legend  []legendEntry
+	// xCats, when set, makes x categorical: point i is at x = i, the axis runs from
+	// -0.5 to len-0.5 and its ticks are the names (thinned out when they do not fit).
+	xCats  []string
+	items  []item
+	legend []legendEntry
 }
 
 func (ch *chart) add(it ...item) { ch.items = append(ch.items, it...) }
@@ -217,7 +220,22 @@ func (ch *chart) ranges() (x, y rng) {
 	if ch.yFixed.ok {
 		y = ch.yFixed
 	}
+	if n := len(ch.xCats); n > 0 {
+		x = rng{-0.5, float64(n) - 0.5, true}
+	}
 	return x.widened(), y.widened()
+}
+
+// categoryTicks marks the categories at 0, 1, ...: every one while at most maxMajor
+// fit, else every k-th.
+func categoryTicks(cats []string, maxMajor int) ticks {
+	step := max(1, (len(cats)+max(1, maxMajor)-1)/max(1, maxMajor))
+	var t ticks
+	for i := 0; i < len(cats); i += step {
+		t.major = append(t.major, float64(i))
+		t.labels = append(t.labels, cats[i])
+	}
+	return t
 }
 
 // ticks are an axis's marks: majors with labels, and minors between them.
@@ -364,7 +382,15 @@ func layout(charts ...*chart) (*figure, error) {
 	right := 0.0
 	for i := range charts {
 		f := &fg.frames[i]
-		f.xt = niceTicks(f.x.lo, f.x.hi, int((widthPt-left-outerPad)/xTickRoom))
+		if cats := charts[i].xCats; len(cats) > 0 {
+			longest := 0.0
+			for _, c := range cats {
+				longest = max(longest, m.width(c, tickSize))
+			}
+			f.xt = categoryTicks(cats, int((widthPt-left-outerPad)/max(xTickRoom, longest+2*textGap)))
+		} else {
+			f.xt = niceTicks(f.x.lo, f.x.hi, int((widthPt-left-outerPad)/xTickRoom))
+		}
 		// The last x label is centred on its tick: leave room for its right half.
 		if k := len(f.xt.labels) - 1; k >= 0 {
 			right = max(right, m.width(f.xt.labels[k], tickSize)/2)

@@ -205,7 +205,7 @@ func TestSweepCharts(t *testing.T) {
 		{YLabel: "%", Series: []SweepSeries{{Name: "lost", Points: []SweepPoint{{0, 0, 0, 0}, {10, 10, 8, 12}, {20, 20, 17, 23}}}, {Name: "none"}}},
 		{YLabel: "ms", Series: []SweepSeries{{Name: "p50", Points: []SweepPoint{{0, 5, 4, 6}, {20, 6, 5, 7}}}}},
 	}
-	charts := sweepCharts("sweep", "X", panels)
+	charts := sweepCharts("sweep", "X", panels, nil)
 	require.Len(t, charts, 2)
 	assert.Len(t, charts[0].legend, 1, "a series without points has no legend entry")
 	img, fg := drawPNG(t, charts...)
@@ -269,7 +269,7 @@ func TestLegendAboveTheData(t *testing.T) {
 		{Name: "duplicated", Points: []SweepPoint{{0, 1, 0, 2}, {10, 1, 0, 2}}},
 		{Name: "reordered", Points: []SweepPoint{{0, 5, 4, 6}, {10, 5, 4, 6}}},
 	}
-	charts := sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}, {YLabel: "ms", Series: three}})
+	charts := sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}, {YLabel: "ms", Series: three}}, nil)
 	_, fg := drawPNG(t, charts...)
 	for i := range fg.frames {
 		f := &fg.frames[i]
@@ -278,7 +278,7 @@ func TestLegendAboveTheData(t *testing.T) {
 		assert.Equal(t, f.area.Max.X, f.legend.Max.X, "panel %d: in the corner", i)
 	}
 	// A full-height chart's legend fits in legendRoom's room: the axis stays.
-	_, fg = drawPNG(t, sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}})...)
+	_, fg = drawPNG(t, sweepCharts("sweep", "X", []SweepPanel{{YLabel: "%", Series: three}}, nil)...)
 	assert.Equal(t, legendRoom(22), fg.frames[0].y.hi)
 }
 
@@ -296,7 +296,7 @@ func TestUndrawableValues(t *testing.T) {
 		assert.NotContains(t, b.String(), "NaN")
 		assert.NotContains(t, b.String(), "Inf")
 	}
-	charts := sweepCharts("odd", "X", panels)
+	charts := sweepCharts("odd", "X", panels, nil)
 	fg, err := layout(charts...)
 	require.NoError(t, err)
 	assert.Equal(t, rng{0, 3, true}, fg.frames[0].x)
@@ -305,4 +305,32 @@ func TestUndrawableValues(t *testing.T) {
 
 	var b bytes.Buffer
 	require.NoError(t, WriteRTT(&b, PNG, "long", []RTTPoint{{At: math.MaxInt64, RTT: math.MaxInt64}, {At: math.MinInt64, RTT: 1}}))
+}
+
+// With categories, x is categorical: one tick per category, named, the points at their
+// index with half a category of room on each side, and no line joining unrelated ones.
+// Too many names to fit are thinned out, the first kept.
+func TestSweepCategories(t *testing.T) {
+	series := []SweepSeries{{Name: "lost", Points: []SweepPoint{{0, 2, 1, 3}, {1, 5, 4, 6}, {2, 1, 0, 2}}}}
+	charts := sweepCharts("sweep", "profile", []SweepPanel{{YLabel: "%", Series: series}}, []string{"normal", "pareto", "paretonormal"})
+	for _, it := range charts[0].items {
+		_, isLine := it.(*line)
+		assert.False(t, isLine, "no line between categories")
+	}
+	_, fg := drawPNG(t, charts...)
+	f := &fg.frames[0]
+	assert.Equal(t, []string{"normal", "pareto", "paretonormal"}, f.xt.labels)
+	assert.Equal(t, []float64{0, 1, 2}, f.xt.major)
+	assert.Equal(t, rng{-0.5, 2.5, true}, f.x)
+
+	many := make([]string, 200)
+	for i := range many {
+		many[i] = fmt.Sprintf("profile %d", i)
+	}
+	fg2, err := layout(sweepCharts("sweep", "profile", []SweepPanel{{YLabel: "%", Series: series}}, many)...)
+	require.NoError(t, err)
+	xt := fg2.frames[0].xt
+	require.NotEmpty(t, xt.labels)
+	assert.Less(t, len(xt.labels), 20, "thinned out to what fits")
+	assert.Equal(t, "profile 0", xt.labels[0])
 }

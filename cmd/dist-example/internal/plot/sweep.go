@@ -27,14 +27,18 @@ var sweepColours = []color.RGBA{colLost, colDuplicated, colReordered, colReceive
 
 // WriteSweep draws panels (stacked) onto w in format f: each series' means against X as a
 // line with markers, and each mean's interval as an error bar.
-func WriteSweep(w io.Writer, f Format, title, xLabel string, panels []SweepPanel) error {
-	return render(w, f, sweepCharts(title, xLabel, panels)...)
+//
+// With categories, x is categorical: a point's X is the index of its category, the axis
+// is labelled with their names, and a series' points are not joined (what lies between
+// two unrelated profiles means nothing).
+func WriteSweep(w io.Writer, f Format, title, xLabel string, panels []SweepPanel, categories ...string) error {
+	return render(w, f, sweepCharts(title, xLabel, panels, categories)...)
 }
 
-func sweepCharts(title, xLabel string, panels []SweepPanel) []*chart {
+func sweepCharts(title, xLabel string, panels []SweepPanel, categories []string) []*chart {
 	var charts []*chart
 	for k, pn := range panels {
-		ch := &chart{xLabel: xLabel, yLabel: pn.YLabel}
+		ch := &chart{xLabel: xLabel, yLabel: pn.YLabel, xCats: categories}
 		if k == 0 {
 			ch.title = title
 		}
@@ -53,9 +57,13 @@ func sweepCharts(title, xLabel string, panels []SweepPanel) []*chart {
 					}
 				}
 			}
-			l := &line{pts: means, col: col, width: lineWidth}
 			m := &marks{pts: means, kind: dot, radius: 2.5, col: col}
-			ch.add(l, m, &errorBars{pts: s.Points, col: col, width: 1, capW: 6})
+			var l *line
+			if len(categories) == 0 {
+				l = &line{pts: means, col: col, width: lineWidth}
+				ch.add(l)
+			}
+			ch.add(m, &errorBars{pts: s.Points, col: col, width: 1, capW: 6})
 			ch.legend = append(ch.legend, legendEntry{name: s.Name, line: l, mark: m})
 		}
 		ch.yFixed, ch.dataTop = rng{0, legendRoom(top), true}, top
