@@ -41,7 +41,9 @@ Runs are ordered profile by profile, seed by seed, and every row is a pure funct
 
 Any run that fails, or whose receiver disagrees with the ground truth, is listed on
 stderr with the one-line "dist-example sim" command that replays it (the row carries it
-too), and the exit status is 1. On a terminal, a progress line shows on stderr.
+too), and the exit status is 1: also when the row explains the difference (corrupted
+copies carry other numbers, so leave corrupt out of a sweep that should pass). On a
+terminal, a progress line shows on stderr.
 Ctrl-C (SIGINT) or SIGTERM starts no more runs: the rows done so far and an end record
 marked "interrupted" are written, and sweep exits 130 (SIGINT) or 143 (SIGTERM).
 
