@@ -18,9 +18,9 @@ func checkSimPing(o *simOptions) error {
 	case o.pingSize < app.PingHeaderLen || o.pingSize > app.PingMaxSize:
 		return usagef("-size %d: want %d..%d bytes", o.pingSize, app.PingHeaderLen, app.PingMaxSize)
 	case len(o.cfg.Faults) > 0:
-		return usagef("-faults: not supported with -app ping (faults act on the stream's sender)")
+		return usagef("-faults: not supported with -app ping (the ping scenario has no fault schedule: partitions, restarts and jumps are scheduled for the stream's hosts and sender; use -app stream, or a loss or delay in -netem)")
 	case o.pcap != "":
-		return usagef("-pcap: not supported with -app ping")
+		return usagef("-pcap: not supported with -app ping (the capture holds what the stream's receiver read; -trace records every packet of a ping run)")
 	}
 	return nil
 }
