@@ -174,7 +174,7 @@ func TestHistogram(t *testing.T) {
 	b := histogram([]float64{1, 2, 2, 3, 4, 5}, 4)
 	assert.Equal(t, []float64{1, 2, 3, 4, 5}, b.edges)
 	assert.Equal(t, []float64{1, 2, 1, 2}, b.heights, "the greatest value in the last bin")
-	one := histogram([]float64{7, 7}, 3)
+	one := histogram([]float64{7, 8}, 3)
 	assert.Equal(t, []float64{6.5, 7.5}, one.edges, "all equal: one bin a unit wide")
 	assert.Equal(t, []float64{2}, one.heights)
 }
@@ -333,4 +333,30 @@ func TestSweepCategories(t *testing.T) {
 	require.NotEmpty(t, xt.labels)
 	assert.Less(t, len(xt.labels), 20, "thinned out to what fits")
 	assert.Equal(t, "profile 0", xt.labels[0])
+}
+
+// The RTT histogram's axis reaches above its tallest bar, to a round value (it used to
+// end at the bar, which looked clipped).
+func TestHistogramHeadroom(t *testing.T) {
+	for _, tc := range []struct{ v, want float64 }{{1700, 2000}, {1785, 2000}, {200, 200}, {210, 250}, {7, 8}, {0.3, 0.3}, {0, 1}} {
+		assert.InDelta(t, tc.want, roundUp(tc.v), 1e-9, "roundUp(%v)", tc.v)
+	}
+	pts := make([]RTTPoint, 3000)
+	for i := range pts {
+		pts[i] = RTTPoint{At: time.Duration(i) * time.Millisecond, RTT: time.Duration(100+i%7) * time.Millisecond}
+	}
+	over, hist := rttCharts("t", pts)
+	_, fg := drawPNG(t, over, hist)
+	f := &fg.frames[1]
+	tallest := 0.0
+	for _, it := range hist.items {
+		if b, ok := it.(*bars); ok {
+			for _, h := range b.heights {
+				tallest = max(tallest, h)
+			}
+		}
+	}
+	require.Positive(t, tallest)
+	assert.GreaterOrEqual(t, f.y.hi, tallest*1.05, "room above the tallest bar")
+	assert.Equal(t, roundUp(tallest*1.05), f.y.hi, "a round top")
 }

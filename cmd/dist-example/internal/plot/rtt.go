@@ -68,8 +68,30 @@ func rttCharts(title string, pts []RTTPoint) (over, hist *chart) {
 		hist.title = "no replies"
 		return over, hist
 	}
-	hist.add(histogram(rtts, min(maxBins, max(1, int(math.Sqrt(float64(len(rtts))))))))
+	h := histogram(rtts, min(maxBins, max(1, int(math.Sqrt(float64(len(rtts)))))))
+	hist.add(h)
+	tallest := 0.0
+	for _, v := range h.heights {
+		tallest = max(tallest, v)
+	}
+	hist.yFixed = rng{0, roundUp(tallest * 1.05), true} // the tallest bar below a labelled tick
 	return over, hist
+}
+
+// roundUp is the least multiple of a round step (1, 2 or 5 times a power of ten, about a
+// fifth of v) that is at least v: an axis top that niceTicks labels.
+func roundUp(v float64) float64 {
+	if !(v > 0) || !drawable(v) {
+		return 1
+	}
+	step := math.Pow10(int(math.Floor(math.Log10(v / 5))))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if v/(m*step) <= 6 {
+			step *= m
+			break
+		}
+	}
+	return math.Ceil(v/step-1e-9) * step
 }
 
 // histogram counts vs into n bins of equal width from the least to the greatest (the
