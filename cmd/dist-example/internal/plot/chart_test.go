@@ -174,7 +174,7 @@ func TestHistogram(t *testing.T) {
 	b := histogram([]float64{1, 2, 2, 3, 4, 5}, 4)
 	assert.Equal(t, []float64{1, 2, 3, 4, 5}, b.edges)
 	assert.Equal(t, []float64{1, 2, 1, 2}, b.heights, "the greatest value in the last bin")
-	one := histogram([]float64{7, 8}, 3)
+	one := histogram([]float64{7, 7}, 3)
 	assert.Equal(t, []float64{6.5, 7.5}, one.edges, "all equal: one bin a unit wide")
 	assert.Equal(t, []float64{2}, one.heights)
 }
@@ -195,7 +195,7 @@ func TestRTTDrawn(t *testing.T) {
 	assert.True(t, near(pixel(img, fo.at(2.0, 50)), colReordered, 60), "a reply at 2s, 50ms")
 	assert.True(t, near(pixel(img, fo.at(0.5, 0)), colLost, 90), "a lost probe at 0.5s: %v", pixel(img, fo.at(0.5, 0)))
 	assert.Equal(t, rng{49.5, 50.5, true}, fh.x, "one RTT: one bin a millisecond wide")
-	assert.Equal(t, rng{0, 90, true}, fh.y)
+	assert.Equal(t, rng{0, 100, true}, fh.y, "90 replies in the bin, and room above it")
 	assert.True(t, near(pixel(img, fh.at(50, 45)), colReordered, 10), "inside the bar")
 	assert.True(t, near(pixel(img, fh.at(50.2, 80)), colReordered, 10), "inside the bar")
 }
