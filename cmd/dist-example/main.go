@@ -112,6 +112,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		topUsage(stderr)
 		return usagef("no subcommand given")
 	}
+	if args[0] == "help" && len(args) > 1 { // help NAME: NAME -h
+		if _, ok := commands[args[1]]; ok {
+			return run(ctx, append([]string{args[1], "-h"}, args[2:]...), stdout, stderr)
+		}
+	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		topUsage(stdout)
 		return nil

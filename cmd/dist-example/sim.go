@@ -115,6 +115,20 @@ func (e interruptedAt) Error() string {
 }
 func (e interruptedAt) Unwrap() error { return e.cause }
 
+// shortDuration is d as time.Duration writes it, without the zero minutes and seconds
+// it adds after whole hours or minutes (1h, not 1h0m0s; 2m, not 2m0s): the same value
+// for -duration and friends, as a user would type it.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // formatVirtual renders a virtual time as hours:minutes:seconds.milliseconds, the hours
 // not wrapping at 24.
 func formatVirtual(d time.Duration) string {
@@ -324,10 +338,10 @@ func (o *simOptions) replay() string {
 		b.WriteString(" -app " + o.app)
 	}
 	b.WriteString(" -seed " + strconv.FormatUint(o.cfg.Seed, 10))
-	b.WriteString(" -duration " + o.cfg.Duration.String())
-	b.WriteString(" -send-interval " + o.cfg.SendInterval.String())
+	b.WriteString(" -duration " + shortDuration(o.cfg.Duration))
+	b.WriteString(" -send-interval " + shortDuration(o.cfg.SendInterval))
 	if o.app == "stream" {
-		b.WriteString(" -interval " + o.cfg.Interval.String())
+		b.WriteString(" -interval " + shortDuration(o.cfg.Interval))
 	} else if o.pingSize != 64 {
 		b.WriteString(" -size " + strconv.Itoa(o.pingSize))
 	}

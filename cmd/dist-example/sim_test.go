@@ -358,3 +358,25 @@ func TestSimSummaryStampsPast24h(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("%02d:00:00.000", i), m[1])
 	}
 }
+
+// The replay command writes durations as a user types them: 1h, not 1h0m0s.
+func TestReplayDurationsShort(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1h", 90 * time.Minute: "1h30m", 2 * time.Minute: "2m", 90 * time.Second: "1m30s",
+		10 * time.Millisecond: "10ms", 100000 * time.Hour: "100000h", time.Hour + time.Second: "1h0m1s", 0: "0s",
+	} {
+		assert.Equal(t, want, shortDuration(d), "%v", d)
+		got, err := time.ParseDuration(want)
+		require.NoError(t, err)
+		assert.Equal(t, d, got, "%s parses back", want)
+	}
+	out, _ := sim(t, "-seed", "1", "-duration", "2h", "-send-interval", "1h", "-interval", "30m", "-netem", "delay 1ms")
+	assert.Contains(t, out, "replay: dist-example sim -seed 1 -duration 2h -send-interval 1h -interval 30m ")
+}
+
+// help NAME is NAME -h.
+func TestHelpName(t *testing.T) {
+	code, out, _ := runCmd(context.Background(), "help", "sim")
+	assert.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "usage: dist-example sim "), "%.60q", out)
+}
