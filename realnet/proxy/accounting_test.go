@@ -49,7 +49,7 @@ func TestDeliveredIsCountedWhenTheDatagramCanBeSeen(t *testing.T) {
 		newClockWaiter(clk, now), newBufPool(), done, out)
 	out.d = d
 	stopped := make(chan struct{})
-	go func() { defer close(stopped); d.loop() }()
+	go func() { defer close(stopped); d.loop(d.w) }()
 	t.Cleanup(func() { close(done); d.w.kick(); <-stopped })
 
 	s := &session{}
@@ -152,4 +152,45 @@ func TestDelayedPacketKeepsItsSessionForTheReply(t *testing.T) {
 	assert.Equal(t, SessionStats{Active: 3, Opened: 4, Expired: 1}, k.Sessions)
 	assert.Nil(t, sessionOf(p, client), "the idle session was kept")
 	assert.Equal(t, uint64(1), k.Reverse.Delivered)
+}
+
+// stuckWaiter is a loop's waiter whose thread the machine has stopped: sleep returns
+// only once released.
+type stuckWaiter struct{ release chan struct{} }
+
+func (w *stuckWaiter) sleep(time.Duration) { <-w.release }
+func (w *stuckWaiter) kick()               {}
+func (w *stuckWaiter) close()              {}
+
+// A direction's backup loop writes the packets when its main loop is stopped (a virtual
+// CPU descheduled by its host): every packet still leaves, in order, counted. Without the
+// backup nothing would be written until the main loop ran again.
+func TestBackupLoopStandsIn(t *testing.T) {
+	clk := clock.New()
+	start := clk.Now()
+	done := make(chan struct{})
+	out := &watchRoute{seen: make(chan DirectionStats, 1)}
+	now := func() time.Duration { return clk.Since(start) }
+	prof, err := netem.Parse("delay 2ms")
+	require.NoError(t, err)
+	stuck := &stuckWaiter{release: make(chan struct{})}
+	d := newDirection(Forward, prof, 1, netem.CorrelationStated, DefaultQueueBytes, now, stuck, newBufPool(), done, out)
+	d.backup = newClockWaiter(clk, now)
+	out.d = d
+	stopped := make(chan struct{}, 2)
+	go func() { d.loop(d.w); stopped <- struct{}{} }()
+	go func() { d.loop(d.backup); stopped <- struct{}{} }()
+	t.Cleanup(func() { close(done); close(stuck.release); d.backup.kick(); <-stopped; <-stopped })
+
+	s := &session{}
+	const n = 20
+	for i := range n {
+		d.enqueue([]inbound{{s: s, data: make([]byte, 10), overhead: 28}}, 0, nil)
+		select {
+		case at := <-out.seen:
+			require.Equal(t, uint64(i+1), at.Delivered, "packet %d", i)
+		case <-time.After(5 * time.Second):
+			require.FailNow(t, "timed out", "packet %d was never written: the backup did not stand in", i)
+		}
+	}
 }

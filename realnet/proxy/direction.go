@@ -69,7 +69,8 @@ type direction struct {
 	now      func() time.Duration // read-only: time since the proxy started
 	pool     *bufPool             // read-only
 	out      route                // read-only: where packets leave
-	w        waiter               // sleep is the loop's; kick anyone's
+	w        waiter               // sleep is the loop's; kick anyone's (use kick)
+	backup   waiter               // the backup loop's, nil for none (see loop)
 	done     <-chan struct{}      // read-only: closed when the proxy closes
 	seed     uint64               // read-only: the link's, for a link started afresh
 	maxBytes int64                // read-only: most payload buffer bytes held at once
@@ -217,10 +218,10 @@ func (d *direction) enqueue(in []inbound, rejected int, pkts []netem.Packet[*ses
 		pkts[i] = netem.Packet[*session]{}
 	}
 	if signal {
-		d.w.kick()
+		d.kick()
 	}
 	if batch != nil && d.flush(batch) {
-		d.w.kick() // what came in meanwhile is the loop's
+		d.kick() // what came in meanwhile is the loop's
 	}
 	return pkts
 }
@@ -269,11 +270,25 @@ func (d *direction) dequeueLocked(now time.Duration) {
 	}
 }
 
-// loop writes packets out as they fall due until the proxy closes. It sleeps on its
-// waiter until the link's next due time; enqueues that make packets ready, or an
-// earlier due time, kick it.
-func (d *direction) loop() {
-	defer d.w.close()
+// kick wakes the loops.
+func (d *direction) kick() {
+	d.w.kick()
+	if d.backup != nil {
+		d.backup.kick()
+	}
+}
+
+// loop writes packets out as they fall due until the proxy closes, sleeping on w until
+// the link's next due time; enqueues that make packets ready, or an earlier due time,
+// kick it. A direction may run a second loop, the backup, on a waiter of its own: both
+// wait for the same due times and whichever gets there first writes (the write token
+// keeps one writer at a time, in order), so a thread that the machine stops for a while
+// (a virtual CPU descheduled by its host: tens of microseconds to milliseconds, a few
+// percent of the time on this project's VM) does not make the packets late, unless both
+// are stopped at once. While one loop writes, the other waits for the next due time,
+// not for a kick, so that it stays ready to stand in.
+func (d *direction) loop(w waiter) {
+	defer w.close()
 	idlePasses := 0
 	for {
 		select {
@@ -291,8 +306,8 @@ func (d *direction) loop() {
 		}
 		next, pending := d.link.NextDue()
 		d.armed = never
-		if pending && !busy {
-			d.armed = next
+		if pending && (!busy || d.backup != nil) {
+			d.armed = next // when this loop (or each of the two) wakes
 		}
 		d.mu.Unlock()
 
@@ -301,9 +316,9 @@ func (d *direction) loop() {
 			idlePasses = 0
 			continue // more may have become ready meanwhile
 		}
-		if busy || !pending {
-			// A reader holds the write token: it kicks when it gives it back.
-			d.w.sleep(never)
+		if !pending || busy && d.backup == nil {
+			// Nothing due, or a reader holds the write token: whoever gives it back kicks.
+			w.sleep(never)
 			continue
 		}
 		if next <= d.now() {
@@ -315,7 +330,7 @@ func (d *direction) loop() {
 			next = d.now() + 50*time.Microsecond
 		}
 		idlePasses = 0
-		d.w.sleep(next)
+		w.sleep(next)
 	}
 }
 
@@ -371,7 +386,7 @@ func (d *direction) setProfile(prof netem.Profile, change bool) netem.Profile {
 	}
 	prof = d.link.Profile()
 	d.mu.Unlock()
-	d.w.kick()
+	d.kick()
 	return prof
 }
 
@@ -405,7 +420,7 @@ func (d *direction) reset(prof netem.Profile) netem.Profile {
 	d.link = d.newLink(prof, old.Correlation())
 	prof = d.link.Profile()
 	d.mu.Unlock()
-	d.w.kick()
+	d.kick()
 	return prof
 }
 

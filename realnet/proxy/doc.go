@@ -39,7 +39,9 @@
 // Delivery times: with the real clock on Linux each loop sleeps on a timerfd on a thread
 // of its own (at real-time priority where allowed) and spins the last 150 to 800 µs (as
 // late as the thread has lately woken), so writes
-// start within microseconds of their due times; elsewhere, or with a Config.Clock, Go's
+// start within microseconds of their due times. With more than one CPU a backup loop
+// per direction waits for the same due times on a thread of its own and writes whatever
+// the other, stopped by the machine for a while, has not (direction.loop); elsewhere, or with a Config.Clock, Go's
 // timers can be a millisecond late. DirectionStats.Late* (mean, p50, p90, p99, max)
 // report how late packets actually left. README.md documents the command and the API.
 //

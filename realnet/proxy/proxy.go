@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,10 +177,25 @@ func New(cfg Config) (*Proxy, error) {
 		p.now, newWaiter(), p.pool, p.done, toUpstream{})
 	p.dirs[Reverse] = newDirection(Reverse, cfg.Reverse, SeedFor(cfg.Seed, Reverse), cfg.Correlation, cfg.QueueBytes,
 		p.now, newWaiter(), p.pool, p.done, newToClient(ln))
+	// With precise waiters on more than one CPU, each direction also runs a backup loop
+	// (see direction.loop): the two threads are seldom stopped at once.
+	if precise && runtime.NumCPU() > 1 {
+		for _, d := range p.dirs {
+			if w := newPreciseWaiter(p.now, !cfg.NoRealtime); w != nil {
+				d.backup = w
+			}
+		}
+	}
 
-	p.wg.Add(3)
-	go func() { defer p.wg.Done(); p.dirs[Forward].loop() }()
-	go func() { defer p.wg.Done(); p.dirs[Reverse].loop() }()
+	for _, d := range p.dirs {
+		p.wg.Add(1)
+		go func() { defer p.wg.Done(); d.loop(d.w) }()
+		if d.backup != nil {
+			p.wg.Add(1)
+			go func() { defer p.wg.Done(); d.loop(d.backup) }()
+		}
+	}
+	p.wg.Add(1)
 	go p.readClients()
 	return p, nil
 }
@@ -261,7 +277,7 @@ func (p *Proxy) Close() error {
 	p.closeOnce.Do(func() {
 		close(p.done)
 		for _, d := range p.dirs {
-			d.w.kick() // a loop asleep looks at done
+			d.kick() // a loop asleep looks at done
 		}
 		p.closeErr = p.listen.Close()
 		p.sessMu.Lock()
