@@ -113,9 +113,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("no subcommand given")
 	}
 	if args[0] == "help" && len(args) > 1 { // help NAME: NAME -h
-		if _, ok := commands[args[1]]; ok {
-			return run(ctx, append([]string{args[1], "-h"}, args[2:]...), stdout, stderr)
+		if _, ok := commands[args[1]]; !ok {
+			topUsage(stderr)
+			return usagef("help: unknown subcommand %q (accepted: %s)", args[1], strings.Join(names(), ", "))
 		}
+		return run(ctx, append([]string{args[1], "-h"}, args[2:]...), stdout, stderr)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		topUsage(stdout)
@@ -170,7 +172,7 @@ func names() []string {
 }
 
 func topUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: dist-example <subcommand> [flags]   (dist-example <subcommand> -h for its flags)")
+	fmt.Fprintln(w, "usage: dist-example <subcommand> [flags]   (dist-example <subcommand> -h, or dist-example help <subcommand>, for its flags)")
 	fmt.Fprintln(w)
 	for _, n := range names() {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)

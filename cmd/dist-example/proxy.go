@@ -233,8 +233,10 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	notifyReport(report)
 	defer signal.Stop(report)
 
-	fmt.Fprintf(stderr, "proxy: listening on %s, upstream %s, seed %d, control %s\nproxy: forward %q\nproxy: reverse %q\n",
-		p.Addr(), p.Upstream(), p.Seed(), controlURL, p.Profile(proxy.Forward), p.Profile(proxy.Reverse))
+	fmt.Fprintf(stderr, "proxy: listening on %s, upstream %s, seed %d, control %s\n", p.Addr(), p.Upstream(), p.Seed(), controlURL)
+	for _, d := range proxy.Directions {
+		fmt.Fprintf(stderr, "proxy: %s %s\n", d, describeProfile(p.Profile(d)))
+	}
 	for _, d := range proxy.Directions { // where each delay table came from
 		for _, src := range p.Profile(d).TableSources() {
 			fmt.Fprintf(stderr, "proxy: %s %s\n", d, src)
@@ -268,4 +270,13 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			keep(proxy.WriteReport(stdout, f.format, "signal", p.Counters()))
 		}
 	}
+}
+
+// describeProfile is a direction's profile on the proxy's start lines: its netem text,
+// quoted, or that it has none.
+func describeProfile(pr netem.Profile) string {
+	if t := pr.String(); t != "" {
+		return strconv.Quote(t)
+	}
+	return "unimpaired (no netem profile)"
 }

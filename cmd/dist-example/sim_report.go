@@ -278,7 +278,11 @@ func disagreements(o *simOptions, res *scenario.Result) []string {
 	}
 	var why []string
 	if t.Corrupted > 0 {
-		why = append(why, fmt.Sprintf("%d corrupted copies carried other numbers, or none", t.Corrupted))
+		// The sender writes only numbers, so whatever the receiver found malformed was
+		// corrupted on the way; the other corrupted copies read as other numbers, and one
+		// far above the rest stretches the range the receiver counts as lost.
+		why = append(why, fmt.Sprintf("%d copies were corrupted on the way (the receiver read %d as no number, the others as other numbers, which can stretch its range of lost numbers)",
+			t.Corrupted, min(uint64(max(c.Malformed, 0)), t.Corrupted)))
 	}
 	for _, f := range o.cfg.Faults {
 		if f.Kind == scenario.Restart || f.Kind == scenario.Jump {

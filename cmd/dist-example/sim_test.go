@@ -379,4 +379,10 @@ func TestHelpName(t *testing.T) {
 	code, out, _ := runCmd(context.Background(), "help", "sim")
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "usage: dist-example sim "), "%.60q", out)
+
+	// An unknown NAME is a usage error, as an unknown subcommand is, not the general help.
+	code, out, errOut := runCmd(context.Background(), "help", "nosuch")
+	assert.Equal(t, 2, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, `help: unknown subcommand "nosuch" (accepted: echo, `)
 }

@@ -48,3 +48,10 @@ func TestProxyLoadsTableAndNamesItsSource(t *testing.T) {
 	require.NoError(t, r.stop(t)) // the table lines follow the start line before the relay runs
 	assert.Contains(t, r.stderr.String(), "\nproxy: reverse distribution mine: 3 entries from "+path+"\n")
 }
+
+// The start lines give each direction's profile, quoted, or say it has none.
+func TestProxyStartLinesNameEachDirection(t *testing.T) {
+	r := startProxyCmd(t, "-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:9", "-netem", "loss 5% delay 10ms")
+	require.NoError(t, r.stop(t))
+	assert.Contains(t, r.stderr.String(), "\nproxy: forward \"delay 10ms loss 5%\"\nproxy: reverse unimpaired (no netem profile)\n")
+}
