@@ -268,21 +268,21 @@ func (f *simFlags) options(given map[string]bool) (*simOptions, error) {
 	}
 	switch {
 	case *duration <= 0:
-		return nil, usagef("-duration %v: want a virtual time > 0, e.g. 30s or 1h", *duration)
+		return nil, usagef("-duration %s: want a virtual time > 0, e.g. 30s or 1h", shortDuration(*duration))
 	case *duration > scenario.MaxDuration:
-		return nil, usagef("-duration %v: want at most %v (about 11 years of virtual time)", *duration, scenario.MaxDuration)
+		return nil, usagef("-duration %s: want at most %s (about 11 years of virtual time)", shortDuration(*duration), shortDuration(scenario.MaxDuration))
 	case *sendIv <= 0:
-		return nil, usagef("-send-interval %v: want a duration > 0, e.g. 10ms", *sendIv)
+		return nil, usagef("-send-interval %s: want a duration > 0, e.g. 10ms", shortDuration(*sendIv))
 	case *sendIv > scenario.MaxDuration:
-		return nil, usagef("-send-interval %v: want at most %v (-duration's bound)", *sendIv, scenario.MaxDuration)
+		return nil, usagef("-send-interval %s: want at most %s (-duration's bound)", shortDuration(*sendIv), shortDuration(scenario.MaxDuration))
 	case *interval > scenario.MaxDuration:
-		return nil, usagef("-interval %v: want at most %v (-duration's bound)", *interval, scenario.MaxDuration)
+		return nil, usagef("-interval %s: want at most %s (-duration's bound)", shortDuration(*interval), shortDuration(scenario.MaxDuration))
 	case *duration / *sendIv > scenario.MaxDatagrams:
-		return nil, usagef("-duration %v / -send-interval %v is %d datagrams: want at most %d", *duration, *sendIv, *duration / *sendIv, scenario.MaxDatagrams)
+		return nil, usagef("-duration %s / -send-interval %s is %d datagrams: want at most %d", shortDuration(*duration), shortDuration(*sendIv), *duration / *sendIv, scenario.MaxDatagrams)
 	case *interval <= 0:
-		return nil, usagef("-interval %v: want a duration > 0, e.g. 5s", *interval)
+		return nil, usagef("-interval %s: want a duration > 0, e.g. 5s", shortDuration(*interval))
 	case *appName != "ping" && *duration / *interval > scenario.MaxIntervals:
-		return nil, usagef("-duration %v / -interval %v is %d summaries: want at most %d", *duration, *interval, *duration / *interval, scenario.MaxIntervals)
+		return nil, usagef("-duration %s / -interval %s is %d summaries: want at most %d", shortDuration(*duration), shortDuration(*interval), *duration / *interval, scenario.MaxIntervals)
 	case *format != "text" && *format != "json":
 		return nil, usagef("-format %q: want text or json", *format)
 	case *appName != "stream" && *appName != "ping":
